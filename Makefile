@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup assets translations extract-messages chromium lock clean
+
+run: setup ## install everything, start the local AWS stack and serve the portal on :8000
+	$(BIN)/python scripts/local_stack.py serve --port 8000
+
+test: setup chromium ## install what the tests need and run every test
+	$(BIN)/python -m pytest
+
+setup: $(PY_STAMP) $(NODE_STAMP) assets translations
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): requirements.txt requirements-dev.txt constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nodejs npm)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: $(PY_STAMP) $(NODE_STAMP) ## build the content-hashed CSS into chalicelib/static
+	$(BIN)/python scripts/build_assets.py
+
+translations: $(PY_STAMP) ## compile the message catalogues (.po -> .mo)
+	$(BIN)/pybabel compile --statistics -d chalicelib/translations -D messages 2>&1 | grep -v '^compiling' || true
+	@ls chalicelib/translations/*/LC_MESSAGES/messages.mo >/dev/null
+
+extract-messages: $(PY_STAMP) ## after changing texts: refresh the template and the fi/sv catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output -o chalicelib/translations/messages.pot .
+	$(BIN)/pybabel update -i chalicelib/translations/messages.pot -d chalicelib/translations -D messages --no-fuzzy-matching --ignore-obsolete
+
+chromium: ## Debian's Chromium for the browser tests (never a downloaded browser)
+	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+
+lock: $(BIN)/python ## re-pin constraints.txt after changing requirements*.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.tmp && mv constraints.tmp constraints.txt
+
+clean:
+	rm -rf $(VENV) node_modules chalicelib/static .pytest_cache

@@ -1,0 +1,22 @@
+"""What every PynamoDB model shares: the stage's table name prefix, region and endpoint."""
+from __future__ import annotations
+
+from chalicelib.config import settings
+
+
+def table_meta(name: str) -> type:
+    """A PynamoDB ``Meta`` for the table ``name`` of the current stage (e.g. ``eservices-dev-feedback``).
+
+    The endpoint is given only where moto stands in for AWS; on AWS botocore finds the regional one.
+    """
+    config = settings()
+    return type(
+        "Meta",
+        (),
+        {
+            "table_name": f"{config.table_prefix}{name}",
+            "region": config.aws_region,
+            "host": config.aws_endpoint_url,
+            "billing_mode": "PAY_PER_REQUEST",
+        },
+    )

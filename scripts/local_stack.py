@@ -1,0 +1,149 @@
+"""The local AWS stack: moto in server mode standing in for DynamoDB, S3, SES and SNS.
+
+    python scripts/local_stack.py serve   # moto + tables + bucket + seed, then `chalice local` on :8000
+    python scripts/local_stack.py setup   # tables + bucket + seed against an already running moto
+
+Everything it creates comes from the same model definitions the tests use, and seeding is
+idempotent: run it as often as you like. Ctrl-C stops both servers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def local_environment() -> dict[str, str]:
+    """The `local` stage's variables from .chalice/config.json: one source for chalice and this script."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"]["local"]["environment_variables"])
+    return env
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def start_moto(endpoint: str):
+    from moto.server import ThreadedMotoServer
+
+    host, port = endpoint.rsplit("/", 1)[-1].split(":")
+    if _port_open(host, int(port)):
+        raise SystemExit(f"port {port} is taken: stop whatever runs there (an earlier `make run`?)")
+    server = ThreadedMotoServer(ip_address=host, port=int(port), verbose=False)
+    server.start()
+    return server
+
+
+def setup_resources() -> None:
+    import boto3
+
+    from chalicelib.config import settings
+    from chalicelib.models import create_tables
+
+    created = create_tables()
+    print(f"tables ready ({len(created)} created)")
+    config = settings()
+    s3 = boto3.client("s3", region_name=config.aws_region, endpoint_url=config.aws_endpoint_url)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if config.attachments_bucket not in existing:
+        s3.create_bucket(
+            Bucket=config.attachments_bucket,
+            CreateBucketConfiguration={"LocationConstraint": config.aws_region},
+        )
+    s3.put_public_access_block(
+        Bucket=config.attachments_bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+        },
+    )
+    print(f"bucket ready ({config.attachments_bucket})")
+    seed()
+
+
+def seed() -> None:
+    from chalicelib.announcements import publish_announcement
+    from chalicelib.clock import helsinki_today
+
+    today = helsinki_today()
+    publish_announcement(
+        announcement_id="local-demo",  # a fixed id: seeding again overwrites instead of adding
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=365),
+        level="info",
+        title={
+            "fi": "Kehitysympäristö",
+            "sv": "Utvecklingsmiljö",
+            "en": "Development environment",
+        },
+        body={
+            "fi": "Tämä on paikallinen kehitysympäristö. Kaikki tiedot ovat testitietoja.",
+            "sv": "Det här är en lokal utvecklingsmiljö. Alla uppgifter är testuppgifter.",
+            "en": "This is a local development environment. All data here is test data.",
+        },
+    )
+    print("seeded the demo announcement")
+
+
+def serve(port: int) -> int:
+    env = local_environment()
+    os.environ.update(env)
+    moto = start_moto(env["AWS_ENDPOINT_URL"])
+    print(f"local AWS stack (moto) at {env['AWS_ENDPOINT_URL']}")
+    chalice = None
+    try:
+        setup_resources()
+        chalice = subprocess.Popen(
+            [sys.executable, "-m", "chalice", "local", "--stage", "local", "--host", "127.0.0.1",
+             "--port", str(port), "--no-autoreload"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+        )
+        for _ in range(100):
+            if _port_open("127.0.0.1", port) or chalice.poll() is not None:
+                break
+            time.sleep(0.1)
+        print(f"\n  The portal is at http://localhost:{port}/   (Ctrl-C stops it)\n", flush=True)
+        return chalice.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if chalice and chalice.poll() is None:
+            chalice.send_signal(signal.SIGINT)
+            try:
+                chalice.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                chalice.kill()
+        moto.stop()
+        print("stopped")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = sub.add_parser("serve", help="start moto and the portal")
+    serve_cmd.add_argument("--port", type=int, default=8000)
+    sub.add_parser("setup", help="create tables and bucket and seed, against a running moto")
+    args = parser.parse_args()
+    if args.command == "serve":
+        return serve(args.port)
+    os.environ.update(local_environment())
+    setup_resources()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Shared test set-up: a test stage of settings, moto's in-process AWS, and the Chalice test client.
+
+The environment is set before anything of ours is imported, because the models read the table
+prefix once, when first imported.
+"""
+from __future__ import annotations
+
+import os
+
+TEST_ENV = {
+    "PORTAL_STAGE": "test",
+    "PORTAL_TABLE_PREFIX": "eservices-test-",
+    "PORTAL_ATTACHMENTS_BUCKET": "eservices-test-attachments",
+    "AWS_DEFAULT_REGION": "eu-north-1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+os.environ.update(TEST_ENV)
+os.environ.pop("AWS_ENDPOINT_URL", None)  # in-process moto, never a server left over from `make run`
+os.environ.pop("AWS_PROFILE", None)
+
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+
+@pytest.fixture
+def aws():
+    """An empty, private AWS account with the portal's tables, per test."""
+    from chalicelib.announcements import clear_cache
+    from chalicelib.models import create_tables
+
+    with mock_aws():
+        create_tables()
+        clear_cache()
+        yield
+        clear_cache()
+
+
+@pytest.fixture
+def client(aws):
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client.http

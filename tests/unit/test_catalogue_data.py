@@ -1,0 +1,109 @@
+"""The catalogue's data files: every one valid, complete in three languages, and covering the City."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from chalicelib.catalogue.schema import RESIDENT_GROUPS, TARGET_GROUPS, TOPICS, EService
+from chalicelib.catalogue.store import DATA_DIR, CatalogueError, catalogue, load_catalogue
+
+# Services the forms and the help guide refer to by id.
+REQUIRED_IDS = {
+    "adult-education-enrolment",
+    "business-premises-wholesale-market",
+    "dog-declaration",
+    "arts-and-culture-grants",
+    "copies-of-certificates",
+    "referee-fee",
+    "daycare-application",
+    "social-assistance",
+    "resident-parking-permit",
+    "health-care-appointment",
+    "dental-care",
+}
+
+
+def test_every_data_file_is_a_valid_eservice_named_after_its_id():
+    files = sorted(DATA_DIR.glob("*.json"))
+    assert files
+    for path in files:
+        service = EService.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        assert service.id == path.stem
+
+
+def test_the_catalogue_has_at_least_25_real_services_including_those_the_guide_names():
+    services = catalogue()
+    assert len(services) >= 25
+    assert REQUIRED_IDS <= set(services)
+
+
+def test_every_topic_target_group_and_resident_group_has_services():
+    services = list(catalogue().values())
+    topics = Counter(s.topic for s in services)
+    groups = Counter(g for s in services for g in s.target_groups)
+    residents = Counter(r for s in services for r in s.resident_groups)
+    assert all(topics[t] >= 3 for t in TOPICS), topics
+    assert all(groups[g] >= 3 for g in TARGET_GROUPS), groups
+    assert all(residents[r] >= 2 for r in RESIDENT_GROUPS), residents
+
+
+def test_names_are_unique_in_each_language():
+    for language in ("fi", "sv", "en"):
+        names = [s.name.get(language).casefold() for s in catalogue().values()]
+        assert len(names) == len(set(names)), language
+
+
+def test_health_care_services_are_never_saved_in_the_folder():
+    health = [s for s in catalogue().values() if s.health_care]
+    assert health
+    assert not any(s.saved_in_folder for s in health)
+
+
+def _write(tmp_path, name, data):
+    (tmp_path / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+def _valid_entry():
+    return json.loads((DATA_DIR / "dog-declaration.json").read_text(encoding="utf-8"))
+
+
+def test_loading_refuses_a_file_with_a_missing_translation(tmp_path):
+    entry = _valid_entry()
+    del entry["name"]["sv"]
+    _write(tmp_path, entry["id"], entry)
+    with pytest.raises(CatalogueError, match="dog-declaration.json"):
+        load_catalogue(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"topic": "sports"},
+        {"target_groups": []},
+        {"target_groups": ["personal", "personal"]},
+        {"unknown_field": 1},
+        {"schema_version": 2},
+        {"health_care": True, "saved_in_folder": True},
+        {"alternatives": [{"kind": "telephone", "label": {"fi": "a", "sv": "b", "en": "c"}}]},
+        {"id": "Dog Declaration"},
+    ],
+)
+def test_loading_refuses_invalid_entries(tmp_path, change):
+    entry = _valid_entry() | change
+    _write(tmp_path, "dog-declaration", entry)
+    with pytest.raises(CatalogueError):
+        load_catalogue(tmp_path)
+
+
+def test_loading_refuses_a_file_whose_name_differs_from_its_id(tmp_path):
+    _write(tmp_path, "other-name", _valid_entry())
+    with pytest.raises(CatalogueError, match="does not match"):
+        load_catalogue(tmp_path)
+
+
+def test_loading_refuses_malformed_json(tmp_path):
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="broken.json"):
+        load_catalogue(tmp_path)
