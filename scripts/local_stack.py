@@ -23,11 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def local_environment() -> dict[str, str]:
-    """The `local` stage's variables from .chalice/config.json: one source for chalice and this script."""
+def local_environment(moto_port: int) -> dict[str, str]:
+    """The `local` stage's variables from .chalice/config.json plus the address of the moto server."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     env = dict(config.get("environment_variables", {}))
     env.update(config["stages"]["local"]["environment_variables"])
+    env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
     return env
 
 
@@ -38,11 +39,15 @@ def _port_open(host: str, port: int) -> bool:
 
 
 def start_moto(endpoint: str):
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per AWS call
 
     host, port = endpoint.rsplit("/", 1)[-1].split(":")
     if _port_open(host, int(port)):
-        raise SystemExit(f"port {port} is taken: stop whatever runs there (an earlier `make run`?)")
+        raise SystemExit(f"port {port} is taken: stop whatever runs there (an earlier `make run`?) or pick another")
     server = ThreadedMotoServer(ip_address=host, port=int(port), verbose=False)
     server.start()
     return server
@@ -98,8 +103,8 @@ def seed() -> None:
     print("seeded the demo announcement")
 
 
-def serve(port: int) -> int:
-    env = local_environment()
+def serve(port: int, moto_port: int) -> int:
+    env = local_environment(moto_port)
     os.environ.update(env)
     moto = start_moto(env["AWS_ENDPOINT_URL"])
     print(f"local AWS stack (moto) at {env['AWS_ENDPOINT_URL']}")
@@ -107,7 +112,7 @@ def serve(port: int) -> int:
     try:
         setup_resources()
         chalice = subprocess.Popen(
-            [sys.executable, "-m", "chalice", "local", "--stage", "local", "--host", "127.0.0.1",
+            [str(Path(sys.executable).with_name("chalice")), "local", "--stage", "local", "--host", "127.0.0.1",
              "--port", str(port), "--no-autoreload"],
             cwd=ROOT,
             env={**os.environ, **env},
@@ -135,12 +140,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     serve_cmd = sub.add_parser("serve", help="start moto and the portal")
-    serve_cmd.add_argument("--port", type=int, default=8000)
-    sub.add_parser("setup", help="create tables and bucket and seed, against a running moto")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="the portal's port")
+    serve_cmd.add_argument("--moto-port", type=int, default=5055, help="the local AWS stack's port")
+    setup_cmd = sub.add_parser("setup", help="create tables and bucket and seed, against a running moto")
+    setup_cmd.add_argument("--moto-port", type=int, default=5055)
     args = parser.parse_args()
     if args.command == "serve":
-        return serve(args.port)
-    os.environ.update(local_environment())
+        return serve(args.port, args.moto_port)
+    os.environ.update(local_environment(args.moto_port))
     setup_resources()
     return 0
 
