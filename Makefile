@@ -14,6 +14,7 @@ run: setup ## install everything, start the local AWS stack and serve the portal
 	$(BIN)/python scripts/local_stack.py serve --port 8000
 
 test: setup chromium ## install what the tests need and run every test
+	@mkdir -p test-results
 	$(BIN)/python -m pytest
 
 setup: $(PY_STAMP) $(NODE_STAMP) assets translations
