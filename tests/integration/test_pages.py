@@ -190,3 +190,18 @@ class TestAnnouncements:
         today = helsinki_today()
         with pytest.raises(ValueError):
             self.publish(today, today - timedelta(days=1))
+
+
+def test_ops_publish_an_announcement_with_the_command(client, capsys):
+    from scripts.announce import main
+
+    today = helsinki_today().isoformat()
+    args = ["--starts", today, "--ends", today, "--level", "alert"]
+    for part in ("title", "body"):
+        for language in ("fi", "sv", "en"):
+            args += [f"--{part}-{language}", f"{part} in {language}"]
+    assert main(args) == 0
+    assert "published announcement" in capsys.readouterr().out
+    assert "title in en" in html(client.get("/?lang=en"))
+    with pytest.raises(SystemExit):
+        main(["--starts", today, "--ends", "2000-01-01"] + args[4:])
