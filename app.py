@@ -1,10 +1,16 @@
 """The Chalice application: registers the blueprints. Nothing else happens at import time."""
 from chalice import Chalice
 
-from chalicelib.handlers import catalogue, feedback, pages, static
+from chalicelib.config import settings
+from chalicelib.handlers import auth, catalogue, feedback, pages, profile, static
+from chalicelib.handlers import devidp
 
 app = Chalice(app_name="city-eservices")
 app.register_blueprint(pages.bp)
 app.register_blueprint(catalogue.bp)
 app.register_blueprint(feedback.bp)
+app.register_blueprint(auth.bp)
+app.register_blueprint(profile.bp)
 app.register_blueprint(static.bp)
+if settings().dev_idp_enabled:
+    devidp.register(app)

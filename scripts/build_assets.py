@@ -20,6 +20,8 @@ OUT = ROOT / "chalicelib" / "static"
 BUNDLES = {
     # logical name: the files concatenated into it, in order
     "portal.css": [HDS / "base.min.css", HDS / "components" / "all.min.css", SOURCES / "portal.css"],
+    "session.js": [SOURCES / "session.js"],
+    "devidp.js": [SOURCES / "devidp.js"],
 }
 
 

@@ -23,12 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def local_environment(moto_port: int) -> dict[str, str]:
-    """The `local` stage's variables from .chalice/config.json plus the address of the moto server."""
+def local_environment(moto_port: int, port: int = 8000) -> dict[str, str]:
+    """The `local` stage's variables from .chalice/config.json plus the addresses that depend on the
+    ports: the moto server, the portal itself and its bundled identity provider."""
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     env = dict(config.get("environment_variables", {}))
     env.update(config["stages"]["local"]["environment_variables"])
     env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
+    env["PORTAL_PUBLIC_BASE_URL"] = f"http://localhost:{port}"
+    env["PORTAL_OIDC_ISSUER"] = f"http://localhost:{port}/dev-idp"
     return env
 
 
@@ -104,7 +107,7 @@ def seed() -> None:
 
 
 def serve(port: int, moto_port: int) -> int:
-    env = local_environment(moto_port)
+    env = local_environment(moto_port, port)
     os.environ.update(env)
     moto = start_moto(env["AWS_ENDPOINT_URL"])
     print(f"local AWS stack (moto) at {env['AWS_ENDPOINT_URL']}")

@@ -46,3 +46,41 @@ def client(aws):
 
     with Client(app) as test_client:
         yield test_client.http
+
+
+class Clock:
+    """Time travel for tests: ``clock.advance(minutes=...)`` moves the portal's clock forward."""
+
+    def __init__(self, monkeypatch):
+        from datetime import timedelta
+
+        from chalicelib import clock
+
+        self._real = clock.utcnow
+        self.offset = timedelta(0)
+        monkeypatch.setattr(clock, "utcnow", lambda: self._real() + self.offset)
+
+    def advance(self, **delta):
+        from datetime import timedelta
+
+        self.offset += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock(monkeypatch)
+
+
+@pytest.fixture
+def idp(monkeypatch, aws):
+    """A scriptable OpenID Connect provider answering the portal's HTTP calls in process."""
+    from chalicelib.config import settings
+    from chalicelib.identity import http, oidc
+    from tests.fake_idp import FakeProvider
+
+    provider = FakeProvider()
+    monkeypatch.setattr(settings(), "oidc_issuer", provider.issuer)
+    monkeypatch.setattr(http, "transport", provider.transport)
+    oidc.clear_cache()
+    yield provider
+    oidc.clear_cache()

@@ -111,3 +111,7 @@ def search(filters: SearchFilters, language: str) -> list[EService]:
 
 def popular(language: str) -> list[EService]:
     return alphabetical((s for s in catalogue().values() if s.popular), language)
+
+
+def health_care(language: str) -> list[EService]:
+    return alphabetical((s for s in catalogue().values() if s.health_care), language)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel
 
-from chalicelib.clock import utcnow
+from chalicelib import clock
 from chalicelib.errors import Invalid
 from chalicelib.i18n import N_
 
@@ -62,7 +62,7 @@ def send_feedback(form: FeedbackForm, language: str) -> str:
     errors = validate(form)
     if errors:
         raise Invalid(errors)
-    now = utcnow()
+    now = clock.utcnow()
     item = FeedbackModel(
         feedback_id=form.token,
         created_at=now,

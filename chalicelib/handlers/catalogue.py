@@ -51,4 +51,6 @@ def go_to_service(page, service_id):
     service = _service(service_id)
     if service.external_url:
         return page.response("", status=303, headers={"Location": str(service.external_url)})
-    return page.redirect("/sign-in", next=f"/e-services/{service.id}/form")
+    if not page.signed_in:
+        return page.redirect("/sign-in", next=f"/e-services/{service.id}/form")
+    return page.render("pages/not_available.html", status=503, headers={"Retry-After": "86400"})

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.web.urls import safe_return_path
 from chalicelib.web.views import page_view
 
 bp = Blueprint(__name__)
@@ -15,21 +14,25 @@ def front_page(page):
     from chalicelib.catalogue.labels import TOPIC_LABELS
     from chalicelib.catalogue.search import popular
 
+    if page.signed_in:
+        return signed_in_front_page(page)
     return page.render("pages/front.html", popular=popular(page.language), topics=TOPIC_LABELS)
+
+
+def signed_in_front_page(page):
+    from chalicelib.catalogue.search import health_care, popular
+    from chalicelib.identity.profiles import get_profile
+
+    return page.render(
+        "pages/home.html",
+        profile=get_profile(page.session.profile_id),
+        latest_events=[],  # the e-services folder's events arrive with the folder (issue 5)
+        popular=popular(page.language),
+        health_care=health_care(page.language),
+    )
 
 
 @bp.route("/instructions", methods=["GET"])
 @page_view(bp)
 def instructions(page):
     return page.render("pages/instructions.html")
-
-
-@bp.route("/sign-in", methods=["GET"])
-@page_view(bp)
-def sign_in(page):
-    customer = page.request.query.get("customer")
-    return page.render(
-        "pages/sign_in.html",
-        customer=customer if customer in ("personal", "corporate") else None,
-        next_path=safe_return_path(page.request.query.get("next"), default=""),
-    )

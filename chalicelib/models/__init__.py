@@ -5,9 +5,12 @@ from __future__ import annotations
 def all_models() -> list:
     """Every table of the portal (imported on call, so importing this package stays cheap)."""
     from chalicelib.models.announcement import AnnouncementModel
+    from chalicelib.models.dev_idp import DevIdpModel
     from chalicelib.models.feedback import FeedbackModel
+    from chalicelib.models.identity import IdentityModel, ProfileModel
+    from chalicelib.models.session import LoginTransactionModel, SessionModel
 
-    return [AnnouncementModel, FeedbackModel]
+    return [AnnouncementModel, FeedbackModel, IdentityModel, ProfileModel, SessionModel, LoginTransactionModel, DevIdpModel]
 
 
 def create_tables() -> list[str]:

@@ -20,3 +20,12 @@ def table_meta(name: str) -> type:
             "billing_mode": "PAY_PER_REQUEST",
         },
     )
+
+
+def connection():
+    """A PynamoDB connection for transactions, in the stage's region and endpoint (a new one per call
+    is cheap: botocore's client is created lazily inside)."""
+    from pynamodb.connection import Connection
+
+    config = settings()
+    return Connection(region=config.aws_region, host=config.aws_endpoint_url)

@@ -68,6 +68,31 @@ class Page:
         self.prefs = read_preferences(request)
         self.language = self.prefs.language
         self._translations = translations(self.language)
+        self.cookies: list[str] = list(self.prefs.set_cookies)
+        self.notice: str | None = None  # e.g. "timeout": why the visitor was signed out
+        self._session_loaded = False
+        self._session = None
+
+    @property
+    def session(self):
+        """The visitor's session, read once per request (None when signed out or expired)."""
+        if not self._session_loaded:
+            from chalicelib import sessions
+
+            self._session_loaded = True
+            token = self.request.cookies.get(sessions.COOKIE)
+            if token:
+                loaded = sessions.load_session(token)
+                self._session = loaded.session
+                if loaded.session is None:
+                    self.cookies.append(sessions.clear_cookie_header(self.request.base_path))
+                    if loaded.expired:
+                        self.notice = "timeout"
+        return self._session
+
+    @property
+    def signed_in(self) -> bool:
+        return self.session is not None and self.session.registered
 
     def gettext(self, message: str) -> str:
         return self._translations.gettext(message)
@@ -116,7 +141,11 @@ class Page:
             "feedback_form": None,
             "feedback_errors": {},
             "privacy_notice_url": settings().privacy_notice_url,
-            "user": None,
+            "session": self.session,
+            "signed_in": self.signed_in,
+            "csrf_token": self.session.csrf_token if self.session else "",
+            "session_warning_seconds": settings().session_warning_seconds,
+            "notice": self.notice or self.request.query.get("notice"),
         }
 
     def render(self, template: str, *, status: int = 200, headers: dict | None = None, **context) -> Response:
@@ -138,8 +167,8 @@ class Page:
         }
         if settings().secure_cookies:
             all_headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if self.prefs.set_cookies:
-            all_headers["Set-Cookie"] = list(self.prefs.set_cookies)
+        if self.cookies:
+            all_headers["Set-Cookie"] = list(self.cookies)
         all_headers.update(headers or {})
         return Response(body=body, status_code=status, headers=all_headers)
 

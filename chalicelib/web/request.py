@@ -49,9 +49,25 @@ class WebRequest:
     headers: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
     raw_body: bytes | None = None
+    _form: dict[str, str] | None = field(default=None, repr=False)
 
     def form(self) -> dict[str, str]:
-        return parse_form(self.raw_body)
+        if self._form is None:
+            self._form = parse_form(self.raw_body)
+        return self._form
+
+    def form_list(self, name: str) -> list[str]:
+        """Every value of a repeated field (checkboxes)."""
+        if not self.raw_body:
+            return []
+        return parse_qs(self.raw_body.decode("utf-8", errors="replace"), max_num_fields=MAX_FORM_FIELDS).get(name, [])
+
+    @property
+    def full_path(self) -> str:
+        """Path and query, for coming back after signing in."""
+        from urllib.parse import urlencode
+
+        return self.path + (f"?{urlencode(self.query)}" if self.query else "")
 
     @classmethod
     def from_chalice(cls, request) -> "WebRequest":

@@ -17,8 +17,33 @@ def error_page(page: Page, status: int) -> Response:
     return page.render(f"errors/{status}.html", status=status)
 
 
-def page_view(blueprint):
-    """Wrap a handler ``fn(page, **path_params)``: build the Page, map errors to pages in the visitor's language."""
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def _guard(page: Page, access: str) -> Response | None:
+    """Who may use the route, and the CSRF check of every state-changing request with a session."""
+    request = page.request
+    session = page.session
+    if access == "signed_in" and not page.signed_in:
+        if session is not None:  # identified but not registered yet
+            return page.redirect("/register")
+        return page.redirect("/sign-in", next=request.full_path if request.method == "GET" else None,
+                             notice=page.notice)
+    if access == "registering" and (session is None or session.registered):
+        return page.redirect("/" if session else "/sign-in", notice=page.notice)
+    if request.method not in ("GET", "HEAD") and session is not None:
+        token = request.headers.get(CSRF_HEADER) or request.form().get(CSRF_FIELD)
+        if not session.csrf_ok(token):
+            raise Forbidden("csrf")
+    return None
+
+
+def page_view(blueprint, access: str = "public"):
+    """Wrap a handler ``fn(page, **path_params)``: build the Page, enforce ``access`` ("public",
+    "signed_in" or "registering") and CSRF, and map errors to pages in the visitor's language."""
+    if access not in ("public", "signed_in", "registering"):
+        raise ValueError(access)
 
     def decorate(fn):
         @functools.wraps(fn)
@@ -26,7 +51,7 @@ def page_view(blueprint):
             request = WebRequest.from_chalice(blueprint.current_request)
             page = Page(request)
             try:
-                return fn(page, **kwargs)
+                return _guard(page, access) or fn(page, **kwargs)
             except NotFound:
                 return error_page(page, 404)
             except Forbidden:

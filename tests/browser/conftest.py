@@ -59,7 +59,7 @@ def portal():
     )
     try:
         _wait_for(port, process)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://localhost:{port}"  # the host name the portal knows itself by (cookies, redirect URI)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:

@@ -1,0 +1,58 @@
+"""My profile: what the identification says (read-only) and the contact details the customer edits."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.errors import Invalid
+from chalicelib.identity import profiles
+from chalicelib.identity.claims import birth_date
+from chalicelib.web.views import page_view
+
+bp = Blueprint(__name__)
+FORM = ["application/x-www-form-urlencoded"]
+
+
+def _view(page, profile):
+    return {
+        "profile": profile,
+        "birth_date": birth_date(profile.personal_identity_code) if profile.personal_identity_code else None,
+    }
+
+
+@bp.route("/profile", methods=["GET"])
+@page_view(bp, access="signed_in")
+def my_profile(page):
+    profile = profiles.get_profile(page.session.profile_id)
+    return page.render("profile/view.html", saved=page.request.query.get("saved") == "1", **_view(page, profile))
+
+
+@bp.route("/profile/edit", methods=["GET"])
+@page_view(bp, access="signed_in")
+def edit(page):
+    profile = profiles.get_profile(page.session.profile_id)
+    form = profiles.ContactForm(
+        email=profile.email or "",
+        phone=profile.phone or "",
+        methods=tuple(profile.notify_methods or ()),
+        language=profile.notify_language,
+    )
+    return page.render("profile/edit.html", form=form, errors={}, **_view(page, profile))
+
+
+@bp.route("/profile/edit", methods=["POST"], content_types=FORM)
+@page_view(bp, access="signed_in")
+def save(page):
+    form = profiles.ContactForm.from_fields(page.request.form(), page.request.form_list("methods"))
+    try:
+        profiles.update_contact(page.session.profile_id, form)
+    except Invalid as invalid:
+        profile = profiles.get_profile(page.session.profile_id)
+        return page.render("profile/edit.html", status=400, form=form, errors=invalid.errors, **_view(page, profile))
+    return page.redirect("/profile", saved="1")
+
+
+@bp.route("/folder", methods=["GET"])
+@page_view(bp, access="signed_in")
+def folder(page):
+    # Sending forms arrives with issue 4 and the folder's listing with issue 5; until then it is empty.
+    return page.render("folder/empty.html")

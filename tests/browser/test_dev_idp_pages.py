@@ -1,0 +1,153 @@
+"""The development identity provider's screens in Chromium: every screen and error state has no
+WCAG 2.1 A/AA violations (axe-core), the flows work without JavaScript, and with JavaScript the
+success page continues to the service by itself after 3 seconds."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+
+from tests.browser.conftest import axe_violations
+
+pytestmark = pytest.mark.browser
+
+
+
+def redirect_uri(portal: str) -> str:
+    """The registered redirect URI: scripts/local_stack.py sets the portal's own address per port."""
+    return f"{portal}/auth/callback"
+
+
+def assert_accessible(page):
+    violations = axe_violations(page)
+    assert violations == [], f"{page.url}: {violations}"
+    assert page.locator("h1").count() == 1
+
+
+def authorize_url(portal: str, language: str = "en", **overrides) -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    state = secrets.token_urlsafe(12)
+    params = {
+        "client_id": "city-eservices-portal",
+        "redirect_uri": redirect_uri(portal),
+        "response_type": "code",
+        "scope": "openid profile",
+        "state": state,
+        "nonce": secrets.token_urlsafe(12),
+        "code_challenge": base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode(),
+        "code_challenge_method": "S256",
+        "ui_locales": language,
+        **overrides,
+    }
+    return f"{portal}/dev-idp/authorize?{urlencode(params)}", state
+
+
+@pytest.fixture
+def no_js_page(browser):
+    context = browser.new_context(bypass_csp=True, java_script_enabled=False, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_bank_screens_are_accessible(portal, page, language):
+    url, _ = authorize_url(portal, language)
+    page.goto(url)
+    assert page.locator("html").get_attribute("lang") == language
+    assert_accessible(page)
+    page.locator("form[action$='/dev-idp/bank'] button").click()
+    page.wait_for_url(re.compile(r"/dev-idp/bank$"))
+    assert_accessible(page)
+    page.get_by_role("button", name="Nordea").click()
+    page.wait_for_url(re.compile(r"/dev-idp/bank/nordea$"))
+    assert_accessible(page)
+    page.locator("#user-id").fill("123456")
+    page.locator("#code").fill("0000")
+    page.locator("button[name=action][value=ok]").click()
+    page.locator("#error-summary").wait_for()
+    assert page.locator("#user-id").input_value() == "123456"
+    assert_accessible(page)
+    page.locator(".devidp-tabs a").nth(1).click()
+    page.wait_for_url(re.compile(r"tab=card"))
+    assert_accessible(page)
+
+
+def test_personal_methods_error_states_are_accessible(portal, page):
+    url, _ = authorize_url(portal, "en")
+    page.goto(url)
+    page.get_by_role("button", name="Mobile certificate").click()
+    assert_accessible(page)
+    page.get_by_label("Phone number").fill("123")
+    page.get_by_role("button", name="Send").click()
+    page.locator("#error-summary").wait_for()
+    assert_accessible(page)
+    page.get_by_label("Phone number").fill("+358401230000")
+    page.get_by_role("button", name="Send").click()
+    page.locator(".devidp-number-code").wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="I accepted the request on my phone").click()
+    page.get_by_text("The identification with mobile ID was interrupted.").wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="Choose another identification method").click()
+    page.get_by_role("button", name="Certificate card").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="OK").click()
+    page.locator("#error-summary").wait_for()
+    assert_accessible(page)
+
+
+def test_katso_and_the_invalid_request_page_are_accessible(portal, page):
+    url, _ = authorize_url(portal, "fi", acr_values="corporate")
+    page.goto(url)
+    assert_accessible(page)
+    page.locator("#username").fill("testiyritys-kayttaja")
+    page.locator("#password").fill("wrong")
+    page.locator("button[name=action][value=ok]").click()
+    page.locator("#error-summary").wait_for()
+    assert_accessible(page)
+    bad, _ = authorize_url(portal, "en", client_id="nobody")
+    response = page.goto(bad)
+    assert response.status == 400
+    assert_accessible(page)
+
+
+def test_success_continues_by_itself_with_javascript(portal, page):
+    arrived = []
+
+    def callback(route):
+        arrived.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>callback</title><h1>ok</h1>")
+
+    page.route(re.compile("^" + re.escape(redirect_uri(portal))), callback)
+    url, state = authorize_url(portal, "en", acr_values="corporate")
+    page.goto(url)
+    page.locator("#username").fill("esimerkkiyhdistys-paakayttaja")
+    page.locator("#password").fill("katso1234")
+    page.locator("button[name=action][value=ok]").click()
+    page.locator("h2", has_text="The identification was successful").wait_for()
+    assert_accessible(page)
+    page.wait_for_url(re.compile("^" + re.escape(redirect_uri(portal))), timeout=8_000)
+    query = parse_qs(urlsplit(arrived[0]).query)
+    assert set(query) == {"code", "state"} and query["state"] == [state]
+
+
+def test_everything_works_without_javascript(portal, no_js_page):
+    page = no_js_page
+    url, state = authorize_url(portal, "en")
+    page.goto(url)
+    page.get_by_role("button", name="Certificate card").click()
+    page.locator("label[for=certificate-nordea-testaaja]").click()  # HDS draws the radio on the label
+    page.get_by_label("PIN 1").fill("1234")
+    page.get_by_role("button", name="OK").click()
+    button = page.get_by_role("link", name="Continue to the service")
+    button.wait_for()
+    page.wait_for_timeout(3500)  # nothing happens by itself without JavaScript
+    assert "/dev-idp/" in page.url
+    href = button.get_attribute("href")
+    assert href.startswith(redirect_uri(portal) + "?") and parse_qs(urlsplit(href).query)["state"] == [state]

@@ -1,0 +1,110 @@
+"""A scriptable OpenID Connect provider for relying-party tests: it answers the portal's HTTP calls
+(discovery, JWKS, token) in process, and lets a test decide exactly what the ID token says."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from urllib.parse import parse_qs, urlparse
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from chalicelib.config import settings
+from chalicelib.identity import http, oidc
+
+NORDEA_TESTAAJA = {
+    "amr": ["bank"], "acr": "personal", "given_name": "Portaalia Nordea", "family_name": "Testaaja",
+    "national_id": "210281-9988",
+}
+ORGANISATION_USER = {
+    "amr": ["katso"], "acr": "corporate", "given_name": "Maija", "family_name": "Meikäläinen",
+    "business_id": "0201256-6", "organisation_name": "Testiyritys Oy", "organisation_roles": ["main_user"],
+}
+
+
+class FakeProvider:
+    issuer = "https://idp.test"
+
+    def __init__(self):
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "test-key"
+        self.codes: dict[str, dict] = {}
+        self.next_claims = dict(NORDEA_TESTAAJA)
+        self.token_overrides: dict = {}
+        self.sign_with = None  # another private key: a forged signature
+
+    # What the provider received in the authorization request, by state.
+    def authorize(self, url: str) -> dict:
+        query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+        code = uuid.uuid4().hex
+        self.codes[code] = query
+        return {"code": code, "state": query["state"]}
+
+    def id_token(self, request: dict) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer, "aud": settings().oidc_client_id, "sub": "subject-1", "iat": now, "exp": now + 300,
+            "nonce": request["nonce"], **self.next_claims,
+        }
+        claims.update(self.token_overrides)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return jwt.encode(claims, self.sign_with or self.key, algorithm="RS256", headers={"kid": self.kid})
+
+    def transport(self, method, url, body, headers):
+        path = url[len(self.issuer):]
+        if path == "/.well-known/openid-configuration":
+            return self._json(200, {
+                "issuer": self.issuer, "authorization_endpoint": f"{self.issuer}/authorize",
+                "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
+            })
+        if path == "/jwks":
+            jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
+            return self._json(200, {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]})
+        if path == "/token":
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            request = self.codes.pop(form.get("code"), None)  # single use
+            if request is None or oidc.pkce_challenge(form["code_verifier"]) != request["code_challenge"]:
+                return self._json(400, {"error": "invalid_grant"})
+            return self._json(200, {"access_token": "x", "token_type": "Bearer", "id_token": self.id_token(request)})
+        return self._json(404, {"error": "not_found"})
+
+    @staticmethod
+    def _json(status, data):
+        return http.HttpResponse(status, json.dumps(data).encode())
+
+
+def _set_cookies(response) -> dict[str, str]:
+    values = response.headers.get("Set-Cookie") or []
+    values = values if isinstance(values, list) else [values]
+    return {v.split("=", 1)[0]: v.split("=", 1)[1].split(";", 1)[0] for v in values}
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, provider: FakeProvider, claims: dict | None = None, *, register: bool = True,
+            contact: dict | None = None, next_path: str | None = None) -> str:
+    """Sign in through the portal's real flow with the fake provider; returns the session cookie value."""
+    from urllib.parse import urlencode
+
+    provider.next_claims = dict(claims or NORDEA_TESTAAJA)
+    customer = provider.next_claims["acr"]
+    query = {"customer": customer, **({"next": next_path} if next_path else {})}
+    started = client.get(f"/sign-in/start?{urlencode(query)}")
+    binding = _set_cookies(started)["signin"]
+    params = provider.authorize(started.headers["Location"])
+    answer = client.get(f"/auth/callback?{urlencode(params)}", headers={"Cookie": f"signin={binding}"})
+    assert answer.status_code == 303, answer.body[:300]
+    sid = _set_cookies(answer)["sid"]
+    if register and answer.headers["Location"] == "/register":
+        form = client.get("/register", headers={"Cookie": f"sid={sid}"}).body.decode()
+        fields = {"email": "testaaja@example.fi", "methods": "email", "language": "fi", "consent": "yes",
+                  **(contact or {}), "csrf_token": csrf_of(form)}
+        done = client.post("/register", body=urlencode(fields, doseq=True),
+                           headers={"Cookie": f"sid={sid}", "Content-Type": "application/x-www-form-urlencoded"})
+        assert done.status_code == 303, done.body.decode()[:2000]
+    return sid
