@@ -1,0 +1,137 @@
+"""Every identification method end to end: the portal's sign-in, the bundled development identity
+provider's screens, the code exchange over the portal's real HTTP seam, registration, the front page."""
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from chalicelib.config import settings
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.fixture
+def portal(client, monkeypatch):
+    """Route the relying party's HTTP calls (discovery, JWKS, token) to the same app in process."""
+    from chalicelib.identity import http, oidc
+
+    base = settings().public_base_url
+
+    def transport(method, url, body, headers):
+        assert url.startswith(base), url
+        path = url[len(base):]
+        answer = client.get(path, headers=headers) if method == "GET" else client.post(path, body=body, headers=headers)
+        return http.HttpResponse(answer.status_code, answer.body)
+
+    monkeypatch.setattr(http, "transport", transport)
+    oidc.clear_cache()
+    yield client
+    oidc.clear_cache()
+
+
+class Browser:
+    def __init__(self, client):
+        self.client = client
+        self.jar = {"lang": "en"}
+        self.interaction = None
+
+    def _send(self, method, url, fields=None):
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.jar.items())}
+        if method == "GET":
+            response = self.client.get(path, headers=headers)
+        else:
+            response = self.client.post(path, body=urlencode(fields or {}), headers={**headers, **FORM})
+        cookies = response.headers.get("Set-Cookie") or []
+        for cookie in cookies if isinstance(cookies, list) else [cookies]:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            if value:
+                self.jar[name] = value
+            else:
+                self.jar.pop(name, None)
+        found = re.search(r'name="interaction" value="([^"]+)"', response.body.decode())
+        if found:
+            self.interaction = found.group(1)
+        return response
+
+    def get(self, url):
+        return self._send("GET", url)
+
+    def idp(self, path, **fields):
+        return self._send("POST", f"/dev-idp{path}", {"interaction": self.interaction, **fields})
+
+    def follow_success(self, response):
+        page = response.body.decode()
+        assert response.status_code == 200 and 'data-auto-continue="3"' in page, page[:400]
+        href = html.unescape(re.search(r'href="([^"]+)" data-auto-continue="3"', page).group(1))
+        return self.get(href)
+
+
+def sign_in_with(browser, customer, steps, next_path="/e-services/dog-declaration"):
+    started = browser.get(f"/sign-in/start?{urlencode({'customer': customer, 'next': next_path})}")
+    assert started.status_code == 303
+    browser.get(started.headers["Location"])  # the provider's first screen
+    *before, last = steps
+    for path, fields in before:
+        browser.idp(path, **fields)
+    return browser.follow_success(browser.idp(last[0], **last[1]))
+
+
+def register(browser):
+    form = browser.get("/register").body.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    return browser._send("POST", "/register", {"email": "a@example.fi", "methods": "email", "language": "en",
+                                               "consent": "yes", "csrf_token": csrf})
+
+
+METHODS = {
+    "bank": ("personal", [("/bank", {}), ("/bank/op", {}), ("/bank/op", {"action": "ok", "user_id": "123456", "code": "1234"})],
+             "Welcome, Portaalia Nordea Testaaja"),
+    "mobile": ("personal", [("/mobile", {}), ("/mobile", {"action": "send", "phone": "+358401230002", "anti_jam": ""}),
+                            ("/mobile", {"action": "confirm"})], "Welcome, Åsa Kristina Söderström-Testare"),
+    "card": ("personal", [("/card", {}), ("/card", {"action": "ok", "certificate": "nordea-testaaja", "pin": "1234"})],
+             "Welcome, Portaalia Nordea Testaaja"),
+    "katso": ("corporate", [("/katso", {"action": "ok", "username": "testiyritys-kayttaja", "password": "katso1234"})],
+              "You are signed in for Testiyritys Oy."),
+}
+
+
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_every_identification_method_signs_in_to_the_portal(portal, method):
+    customer, steps, greeting = METHODS[method]
+    browser = Browser(portal)
+    arrived = sign_in_with(browser, customer, steps)
+    assert arrived.status_code == 303 and arrived.headers["Location"] == "/register"
+    registered = register(browser)
+    assert registered.status_code == 303 and registered.headers["Location"] == "/e-services/dog-declaration"
+    assert greeting in browser.get("/").body.decode()
+
+    from chalicelib.models.identity import ProfileModel
+
+    (profile,) = list(ProfileModel.scan())  # scan-ok: test inspection
+    assert profile.last_login_method == method
+
+
+def test_the_second_sign_in_lands_on_the_deep_link_directly(portal):
+    customer, steps, _ = METHODS["bank"]
+    first = Browser(portal)
+    sign_in_with(first, customer, steps)
+    register(first)
+    second = Browser(portal)
+    arrived = sign_in_with(second, customer, steps, next_path="/e-services/dog-declaration/form")
+    assert arrived.headers["Location"] == "/e-services/dog-declaration/form"
+    assert "Last login" in second.get("/profile").body.decode()
+
+
+def test_cancel_at_the_provider_returns_with_a_clear_message(portal):
+    browser = Browser(portal)
+    started = browser.get("/sign-in/start?customer=personal")
+    first_screen = browser.get(started.headers["Location"]).body.decode()
+    cancel = html.unescape(re.search(r'href="([^"]*error=access_denied[^"]*)"', first_screen).group(1))
+    answer = browser.get(cancel)
+    assert answer.status_code == 400
+    assert "You cancelled the identification" in answer.body.decode()
