@@ -12,8 +12,9 @@ import hmac
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from stdnum.fi import hetu, ytunnus
+from stdnum.fi import hetu
 
+from chalicelib import validators
 from chalicelib.config import settings
 
 METHODS = ("bank", "mobile", "card", "katso")
@@ -75,21 +76,19 @@ def identity_from_claims(claims: dict) -> Identity:
         raise InvalidIdentity("claim acr does not match the identification method")
     given, family = _text(claims, "given_name"), _text(claims, "family_name")
     if customer == "personal":
-        code = _text(claims, "national_id")
-        try:
-            hetu.validate(code, allow_temporary=settings().accept_test_identity_codes)
-        except ValueError:
+        code = validators.personal_identity_code(_text(claims, "national_id"))
+        if code is None:
             raise InvalidIdentity("claim national_id is not a valid personal identity code")
-        return Identity(customer, method, given, family, personal_identity_code=hetu.compact(code))
-    business_id = _text(claims, "business_id")
-    if not ytunnus.is_valid(business_id):
+        return Identity(customer, method, given, family, personal_identity_code=code)
+    business_id = validators.business_id(_text(claims, "business_id"))
+    if business_id is None:
         raise InvalidIdentity("claim business_id is not a valid Business ID")
     roles = claims.get("organisation_roles") or []
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise InvalidIdentity("claim organisation_roles is malformed")
     return Identity(
         customer, method, given, family,
-        business_id=ytunnus.format(business_id),
+        business_id=business_id,
         organisation_name=_text(claims, "organisation_name"),
         roles=tuple(roles),
     )

@@ -9,16 +9,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
-from chalicelib import clock
+from chalicelib import clock, validators
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.i18n import LANGUAGES, N_
 from chalicelib.identity.claims import Identity
 
 METHODS = ("email", "sms")
-EMAIL_MAX = 254
 
 
 @dataclass
@@ -50,34 +46,16 @@ class Contact:
     language: str
 
 
-def _phone(raw: str) -> str | None:
-    compact = "".join(raw.split()).replace("-", "")
-    if not compact.startswith("+358"):
-        return None
-    try:
-        number = phonenumbers.parse(compact, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number) or phonenumbers.region_code_for_number(number) != "FI":
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def validate_contact(form: ContactForm, *, registration: bool) -> Contact:
     errors: dict[str, str] = {}
     if registration and not form.consent:
         errors["consent"] = N_("Accept that a profile is created and your data is saved, or cancel the registration.")
-    email = form.email.strip() or None
-    if email:
-        try:
-            if len(email) > EMAIL_MAX:
-                raise EmailNotValidError("too long")
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError:
-            errors["email"] = N_("Give an e-mail address in the form name@example.fi.")
+    email = validators.email(form.email) if form.email.strip() else None
+    if form.email.strip() and email is None:
+        errors["email"] = N_("Give an e-mail address in the form name@example.fi.")
     phone = None
     if form.phone.strip():
-        phone = _phone(form.phone)
+        phone = validators.finnish_mobile(form.phone)
         if phone is None:
             errors["phone"] = N_("Give a Finnish mobile phone number in the international format, for example +358 40 123 4567.")
     if not form.email.strip() and not form.phone.strip():
