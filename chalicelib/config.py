@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     session_idle_seconds: int = 2 * 3600
     session_absolute_seconds: int = 12 * 3600
     session_warning_seconds: int = 5 * 60
+    # Drafts are removed this long after their last update (TTL, and filtered on read).
+    draft_retention_days: int = 90
     # The development identity provider: how long a mobile certificate request waits for an answer.
     dev_idp_mobile_timeout_seconds: int = 120
     # Where the portal sends people who want the City's privacy notices.

@@ -42,15 +42,3 @@ def service_description(page, service_id):
         language_labels=labels.LANGUAGE_LABELS,
         **LABELS,
     )
-
-
-@bp.route("/e-services/{service_id}/form", methods=["GET"])
-@page_view(bp)
-def go_to_service(page, service_id):
-    """ "Go to the e-service": external services leave the portal; the portal's own forms need sign-in."""
-    service = _service(service_id)
-    if service.external_url:
-        return page.response("", status=303, headers={"Location": str(service.external_url)})
-    if not page.signed_in:
-        return page.redirect("/sign-in", next=f"/e-services/{service.id}/form")
-    return page.render("pages/not_available.html", status=503, headers={"Retry-After": "86400"})

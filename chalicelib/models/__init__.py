@@ -7,10 +7,12 @@ def all_models() -> list:
     from chalicelib.models.announcement import AnnouncementModel
     from chalicelib.models.dev_idp import DevIdpModel
     from chalicelib.models.feedback import FeedbackModel
+    from chalicelib.models.forms import CounterModel, DraftModel, EventModel, SubmissionModel
     from chalicelib.models.identity import IdentityModel, ProfileModel
     from chalicelib.models.session import LoginTransactionModel, SessionModel
 
-    return [AnnouncementModel, FeedbackModel, IdentityModel, ProfileModel, SessionModel, LoginTransactionModel, DevIdpModel]
+    return [AnnouncementModel, FeedbackModel, IdentityModel, ProfileModel, SessionModel, LoginTransactionModel, DevIdpModel,
+            DraftModel, SubmissionModel, EventModel, CounterModel]
 
 
 def create_tables() -> list[str]:

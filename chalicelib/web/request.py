@@ -5,14 +5,53 @@ Handlers hand it to the rendering code, so templates and helpers never touch Cha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 MAX_FORM_FIELDS = 200
 MAX_COOKIE_HEADER = 8192
 
 
+MAX_MULTIPART_BYTES = 9 * 1024 * 1024  # API Gateway accepts 10 MB; a few 2 MB files and the answers fit
+MAX_MULTIPART_PARTS = 60
+
+
 class BadRequest(ValueError):
     """The request itself is malformed (not the user's answers): an unreadable body, too many fields."""
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    field: str
+    filename: str
+    content: bytes
+
+
+def parse_multipart(body: bytes, content_type: str) -> tuple[list[tuple[str, str]], list[UploadedFile]]:
+    """A multipart/form-data body (parsed by the `multipart` library) as text fields and files."""
+    import io
+
+    import multipart
+
+    _, options = multipart.parse_options_header(content_type)
+    boundary = options.get("boundary")
+    if not boundary or len(body) > MAX_MULTIPART_BYTES:
+        raise BadRequest("multipart body without boundary or too large")
+    fields: list[tuple[str, str]] = []
+    files: list[UploadedFile] = []
+    try:
+        parser = multipart.MultipartParser(
+            io.BytesIO(body), boundary, content_length=len(body), part_limit=MAX_MULTIPART_PARTS,
+            memory_limit=MAX_MULTIPART_BYTES, disk_limit=0, spool_limit=MAX_MULTIPART_BYTES,
+        )
+        for part in parser:
+            if part.filename is not None:
+                files.append(UploadedFile(part.name, part.filename, part.raw))
+            else:
+                fields.append((part.name, part.raw.decode("utf-8", errors="replace")))
+            part.close()
+    except multipart.MultipartError as exc:
+        raise BadRequest(f"malformed multipart body: {exc.__class__.__name__}") from exc
+    return fields, files
 
 
 def parse_cookies(header: str | None) -> dict[str, str]:
@@ -25,19 +64,19 @@ def parse_cookies(header: str | None) -> dict[str, str]:
     return cookies
 
 
-def parse_form(body: bytes | None) -> dict[str, str]:
-    """An application/x-www-form-urlencoded body as {name: last value}. Invalid UTF-8 is replaced."""
+def parse_urlencoded(body: bytes | None) -> list[tuple[str, str]]:
+    """An application/x-www-form-urlencoded body as (name, value) pairs. Invalid UTF-8 is replaced."""
     if not body:
-        return {}
+        return []
     try:
-        pairs = parse_qs(
-            body.decode("utf-8", errors="replace"),
-            keep_blank_values=True,
-            max_num_fields=MAX_FORM_FIELDS,
-        )
+        return parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except ValueError as exc:
         raise BadRequest("too many form fields") from exc
-    return {name: values[-1] for name, values in pairs.items()}
+
+
+def parse_form(body: bytes | None) -> dict[str, str]:
+    """{name: last value} of an urlencoded body."""
+    return dict(parse_urlencoded(body))
 
 
 @dataclass
@@ -49,18 +88,29 @@ class WebRequest:
     headers: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
     raw_body: bytes | None = None
-    _form: dict[str, str] | None = field(default=None, repr=False)
+    _pairs: list[tuple[str, str]] | None = field(default=None, repr=False)
+    _files: list[UploadedFile] = field(default_factory=list, repr=False)
+
+    def _parse(self) -> list[tuple[str, str]]:
+        if self._pairs is None:
+            content_type = self.headers.get("content-type", "")
+            if content_type.startswith("multipart/form-data"):
+                self._pairs, self._files = parse_multipart(self.raw_body or b"", content_type)
+            else:
+                self._pairs = parse_urlencoded(self.raw_body)
+        return self._pairs
 
     def form(self) -> dict[str, str]:
-        if self._form is None:
-            self._form = parse_form(self.raw_body)
-        return self._form
+        """The posted fields, {name: last value} (urlencoded or multipart)."""
+        return dict(self._parse())
 
     def form_list(self, name: str) -> list[str]:
         """Every value of a repeated field (checkboxes)."""
-        if not self.raw_body:
-            return []
-        return parse_qs(self.raw_body.decode("utf-8", errors="replace"), max_num_fields=MAX_FORM_FIELDS).get(name, [])
+        return [value for key, value in self._parse() if key == name]
+
+    def files(self) -> list[UploadedFile]:
+        self._parse()
+        return list(self._files)
 
     @property
     def full_path(self) -> str:
