@@ -21,6 +21,7 @@ BUNDLES = {
     # logical name: the files concatenated into it, in order
     "portal.css": [HDS / "base.min.css", HDS / "components" / "all.min.css", SOURCES / "portal.css"],
     "session.js": [SOURCES / "session.js"],
+    "form.js": [SOURCES / "form.js"],
     "devidp.js": [SOURCES / "devidp.js"],
 }
 

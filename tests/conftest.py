@@ -32,7 +32,13 @@ def aws():
     from chalicelib.models import create_tables
 
     with mock_aws():
+        import boto3
+
         create_tables()
+        boto3.client("s3", region_name=TEST_ENV["AWS_DEFAULT_REGION"]).create_bucket(
+            Bucket=TEST_ENV["PORTAL_ATTACHMENTS_BUCKET"],
+            CreateBucketConfiguration={"LocationConstraint": TEST_ENV["AWS_DEFAULT_REGION"]},
+        )
         clear_cache()
         yield
         clear_cache()

@@ -89,12 +89,44 @@ def continue_draft(page, draft_id):
 @bp.route("/drafts/{draft_id}/pages/{number}", methods=["GET"])
 @page_view(bp, access="signed_in")
 def show_page(page, draft_id, number):
+    restored = _restore(page, draft_id, number)
+    if restored:
+        return restored
     draft = drafts.load(_owner(page), draft_id)
     if draft.sent_item_number:
         raise NotFound(draft_id)
     form = _form(draft.service_id)
     return render_page(page, form, draft, _page_number(form, number),
                        notice="saved" if page.request.query.get("saved") == "1" else None)
+
+
+def _restore(page, draft_id, number):
+    """Back after a session timeout: put what was posted then into the draft, and show the page."""
+    from chalicelib import sessions
+    from chalicelib.forms import resume
+
+    token = page.request.cookies.get(resume.COOKIE)
+    if not token:
+        return None
+    page.cookies.append(sessions.clear_cookie_header(page.request.base_path, resume.COOKIE))
+    pairs = resume.take(token, page.request.path)
+    if not pairs:
+        return None
+    posted = dict(pairs)
+    draft, form, is_new = _load_or_create(page, draft_id, posted)
+    number = _page_number(form, number)
+    if number > len(form.pages):
+        raise NotFound("page")
+    lists = {f.name: [v for k, v in pairs if k == f.name] for f in form.pages[number - 1].fields if f.type == "multichoice"}
+    fields = {k: v for k, v in posted.items() if k != "remove_attachment"}
+    drafts.apply_page(form, draft, number, fields, lists, {}, [])
+    try:
+        drafts.save(draft, is_new=is_new)
+    except PutError:
+        draft = drafts.load(_owner(page), draft_id)
+        drafts.apply_page(form, draft, number, fields, lists, {}, [])
+        drafts.save(draft, is_new=False)
+    return render_page(page, form, draft, number, notice="restored")
 
 
 def _load_or_create(page, draft_id: str, posted: dict):
@@ -204,3 +236,22 @@ def confirm_remove(page, draft_id):
 def remove(page, draft_id):
     drafts.remove(_owner(page), draft_id)
     return page.redirect("/folder", removed="1")
+
+
+@bp.route("/e-services/{service_id}/form/check", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+@page_view(bp, access="signed_in")
+def check_field(page, service_id):
+    """The form script's check of one field as the person leaves it: the server's own rules."""
+    from chalicelib.forms.answers import check
+
+    form = _form(service_id)
+    posted = page.request.form()
+    field = next((f for f in form.fields() if f.name == posted.get("field") and not f.readonly), None)
+    if field is None or field.type in ("attachment", "multichoice", "choice", "checkbox"):
+        raise NotFound("field")
+    _, error = check(field, posted.get("value", ""))
+    message = None
+    if error:
+        message = page.gettext(error) if isinstance(error, str) else page.gettext(error[0]) % error[1]
+    return Response(body=json.dumps({"error": message}), status_code=200,
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})

@@ -54,5 +54,17 @@ def save(page):
 @bp.route("/folder", methods=["GET"])
 @page_view(bp, access="signed_in")
 def folder(page):
-    # Sending forms arrives with issue 4 and the folder's listing with issue 5; until then it is empty.
-    return page.render("folder/empty.html")
+    """The folder's list: sent forms newest first, drafts at the bottom (issue 5 adds search, sorting,
+    pages, the "New" label and each item's information)."""
+    from chalicelib import folder as folder_domain
+    from chalicelib.catalogue.store import catalogue
+
+    owner_id = page.session.profile_id
+    return page.render(
+        "folder/index.html",
+        items=folder_domain.sent_items(owner_id),
+        drafts=folder_domain.drafts(owner_id),
+        services=catalogue(),
+        status_labels=folder_domain.STATUS_LABELS,
+        removed=page.request.query.get("removed") == "1",
+    )

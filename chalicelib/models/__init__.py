@@ -9,10 +9,10 @@ def all_models() -> list:
     from chalicelib.models.feedback import FeedbackModel
     from chalicelib.models.forms import CounterModel, DraftModel, EventModel, SubmissionModel
     from chalicelib.models.identity import IdentityModel, ProfileModel
-    from chalicelib.models.session import LoginTransactionModel, SessionModel
+    from chalicelib.models.session import LoginTransactionModel, PostStashModel, SessionModel
 
     return [AnnouncementModel, FeedbackModel, IdentityModel, ProfileModel, SessionModel, LoginTransactionModel, DevIdpModel,
-            DraftModel, SubmissionModel, EventModel, CounterModel]
+            DraftModel, SubmissionModel, EventModel, CounterModel, PostStashModel]
 
 
 def create_tables() -> list[str]:

@@ -45,3 +45,16 @@ class LoginTransactionModel(Model):
     customer = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+
+
+class PostStashModel(Model):
+    """What a person posted when their session had just expired (form fields only, no files), kept
+    an hour under a random cookie so that signing in again puts it into their draft."""
+
+    Meta = table_meta("post-stashes")
+
+    stash_hash = UnicodeAttribute(hash_key=True)  # SHA-256 of the cookie value
+    path = UnicodeAttribute()  # the page the fields were posted to
+    fields = JSONAttribute()  # [[name, value], ...]
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()

@@ -100,6 +100,10 @@ class WebRequest:
                 self._pairs = parse_urlencoded(self.raw_body)
         return self._pairs
 
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every posted text field as (name, value), in order."""
+        return list(self._parse())
+
     def form(self) -> dict[str, str]:
         """The posted fields, {name: last value} (urlencoded or multipart)."""
         return dict(self._parse())

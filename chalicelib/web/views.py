@@ -28,6 +28,16 @@ def _guard(page: Page, access: str) -> Response | None:
     if access == "signed_in" and not page.signed_in:
         if session is not None:  # identified but not registered yet
             return page.redirect("/register")
+        # A session cookie came along (SameSite=Lax: never on another site's POST), but its session
+        # is gone: it ran out while this page was open.
+        if request.method == "POST" and request.cookies.get("sid"):
+            from chalicelib.forms import resume
+
+            if resume.resumable(request.path):
+                # The session ran out while a form was open: keep what was posted, come back here.
+                token = resume.stash(request.path, request.pairs())
+                page.cookies.append(_resume_cookie(page, token))
+                return page.redirect("/sign-in", next=request.path, notice="timeout")
         return page.redirect("/sign-in", next=request.full_path if request.method == "GET" else None,
                              notice=page.notice)
     if access == "registering" and (session is None or session.registered):
@@ -37,6 +47,16 @@ def _guard(page: Page, access: str) -> Response | None:
         if not session.csrf_ok(token):
             raise Forbidden("csrf")
     return None
+
+
+def _resume_cookie(page: Page, token: str) -> str:
+    from chalicelib.config import settings
+    from chalicelib.forms import resume
+
+    parts = [f"{resume.COOKIE}={token}", f"Path={page.request.base_path or '/'}", "Max-Age=3600", "HttpOnly", "SameSite=Lax"]
+    if settings().secure_cookies:
+        parts.append("Secure")
+    return "; ".join(parts)
 
 
 def page_view(blueprint, access: str = "public"):

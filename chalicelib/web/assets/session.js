@@ -12,7 +12,19 @@
   var deadline = Date.now() + parseInt(data.secondsLeft, 10) * 1000;
   var timer = null;
 
-  function leave() { window.location.href = data.signedOutUrl; }
+  function leave() {
+    // A form being filled in is posted as it is: the server keeps it for after signing in again.
+    var form = document.querySelector("form.eform");
+    if (form) {
+      var action = document.createElement("input");
+      action.type = "hidden"; action.name = "action"; action.value = "save";
+      form.appendChild(action);
+      form.querySelectorAll("input[type=file]").forEach(function (f) { f.disabled = true; });
+      form.submit();
+      return;
+    }
+    window.location.href = data.signedOutUrl;
+  }
 
   function ask(url, method) {
     var options = { method: method, credentials: "same-origin", headers: { "Accept": "application/json" } };
