@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup assets translations extract-messages chromium lock clean
+.PHONY: run test bench setup assets translations extract-messages chromium lock clean
 
 run: setup ## install everything, start the local AWS stack and serve the portal on :8000
 	$(BIN)/python scripts/local_stack.py serve --port 8000
@@ -16,6 +16,9 @@ run: setup ## install everything, start the local AWS stack and serve the portal
 test: setup chromium ## install what the tests need and run every test
 	@mkdir -p test-results
 	$(BIN)/python -m pytest
+
+bench: setup ## the benchmarks of bench/, each printing what it measured
+	PYTHONPATH=. $(BIN)/python bench/form_round_trips.py
 
 setup: $(PY_STAMP) $(NODE_STAMP) assets translations
 

@@ -30,6 +30,9 @@ def aws():
     """An empty, private AWS account with the portal's tables, per test."""
     from chalicelib.announcements import clear_cache
     from chalicelib.models import create_tables
+    from chalicelib.models.base import connection
+
+    connection.cache_clear()  # a client made outside this mock would reach for real AWS
 
     with mock_aws():
         import boto3

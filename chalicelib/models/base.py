@@ -1,6 +1,8 @@
 """What every PynamoDB model shares: the stage's table name prefix, region and endpoint."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from chalicelib.config import settings
 
 
@@ -22,9 +24,10 @@ def table_meta(name: str) -> type:
     )
 
 
+@lru_cache(maxsize=1)
 def connection():
-    """A PynamoDB connection for transactions, in the stage's region and endpoint (a new one per call
-    is cheap: botocore's client is created lazily inside)."""
+    """The PynamoDB connection for transactions, in the stage's region and endpoint; created on first
+    use and kept (botocore clients are thread-safe)."""
     from pynamodb.connection import Connection
 
     config = settings()

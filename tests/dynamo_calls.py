@@ -1,0 +1,45 @@
+"""Counting DynamoDB round trips with a botocore event hook (for tests and bench/)."""
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+
+
+class DynamoCalls:
+    def __init__(self):
+        self.calls: list[tuple[str, str]] = []
+
+    def __call__(self, params=None, model=None, **_):
+        table = (params or {}).get("TableName", "")
+        if not table and model is not None:
+            table = "(transaction)" if model.name.startswith("Transact") else "(batch)"
+        self.calls.append((model.name if model is not None else "?", table))
+
+    def excluding(self, *suffixes: str) -> list[tuple[str, str]]:
+        return [c for c in self.calls if not any(c[1].endswith(s) for s in suffixes)]
+
+    def summary(self) -> str:
+        return ", ".join(f"{op} {table.split('-')[-1]}" for (op, table), _ in Counter(self.calls).items()) or "none"
+
+
+def _clients():
+    from chalicelib.models import all_models
+    from chalicelib.models.base import connection
+
+    for model in all_models():
+        yield model._get_connection().connection.client
+    yield connection().client
+
+
+@contextmanager
+def count_dynamodb_calls():
+    """Every DynamoDB API call made through the models inside the block, as (operation, table)."""
+    counter = DynamoCalls()
+    clients = list(_clients())
+    for client in clients:
+        client.meta.events.register("provide-client-params.dynamodb", counter)
+    try:
+        yield counter
+    finally:
+        for client in clients:
+            client.meta.events.unregister("provide-client-params.dynamodb", counter)
