@@ -20,13 +20,17 @@ def front_page(page):
 
 
 def signed_in_front_page(page):
+    from chalicelib import folder
     from chalicelib.catalogue.search import health_care, popular
+    from chalicelib.catalogue.store import catalogue
     from chalicelib.identity.profiles import get_profile
 
     return page.render(
         "pages/home.html",
         profile=get_profile(page.session.profile_id),
-        latest_events=[],  # the e-services folder's events arrive with the folder (issue 5)
+        latest_events=folder.latest(page.session.profile_id),
+        services=catalogue(),
+        status_labels=folder.STATUS_LABELS,
         popular=popular(page.language),
         health_care=health_care(page.language),
     )

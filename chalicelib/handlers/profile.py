@@ -49,22 +49,3 @@ def save(page):
         profile = profiles.get_profile(page.session.profile_id)
         return page.render("profile/edit.html", status=400, form=form, errors=invalid.errors, **_view(page, profile))
     return page.redirect("/profile", saved="1")
-
-
-@bp.route("/folder", methods=["GET"])
-@page_view(bp, access="signed_in")
-def folder(page):
-    """The folder's list: sent forms newest first, drafts at the bottom (issue 5 adds search, sorting,
-    pages, the "New" label and each item's information)."""
-    from chalicelib import folder as folder_domain
-    from chalicelib.catalogue.store import catalogue
-
-    owner_id = page.session.profile_id
-    return page.render(
-        "folder/index.html",
-        items=folder_domain.sent_items(owner_id),
-        drafts=folder_domain.drafts(owner_id),
-        services=catalogue(),
-        status_labels=folder_domain.STATUS_LABELS,
-        removed=page.request.query.get("removed") == "1",
-    )

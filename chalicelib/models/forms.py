@@ -80,11 +80,14 @@ class SubmissionModel(Model):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     updated_sort = UnicodeAttribute()  # "<updated_at ISO>#<item_number>"
-    unseen_since = UTCDateTimeAttribute(null=True)
+    unseen_since = UTCDateTimeAttribute(null=True)  # the oldest thing the customer has not opened yet
+    seen_at = UTCDateTimeAttribute(null=True)
     owner_updated = OwnerUpdatedIndex()
 
 
 class EventModel(Model):
+    """The item's timeline: status changes, messages (in threads) and complements."""
+
     Meta = table_meta("events")
 
     item_number = UnicodeAttribute(hash_key=True)
@@ -92,6 +95,13 @@ class EventModel(Model):
     kind = UnicodeAttribute()  # status | message | complement
     status = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    author = UnicodeAttribute(null=True)  # customer | official
+    author_name = UnicodeAttribute(null=True)  # the acting person, or the division's name
+    text = UnicodeAttribute(null=True)  # a message, a complement, or a status note for the customer
+    thread_id = UnicodeAttribute(null=True)
+    # On an official's message: may the customer answer in this thread (from now on)?
+    reply_allowed = BooleanAttribute(null=True)
+    attachments = ListAttribute(of=AttachmentRef, default=list)
 
 
 class CounterModel(Model):

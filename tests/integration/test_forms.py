@@ -55,16 +55,18 @@ class Filler:
         return self.post(f"/drafts/{self.draft_id}/pages/{number}", data)
 
     def multipart(self, number, fields, files, action="next"):
+        return self.multipart_to(f"/drafts/{self.draft_id}/pages/{number}", {"action": action, **fields}, files)
+
+    def multipart_to(self, path, fields, files):
         boundary = "----portaltestboundary"
         parts = []
-        for name, value in {"csrf_token": self.csrf, "action": action, **fields}.items():
+        for name, value in {"csrf_token": self.csrf, **fields}.items():
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
         for name, (filename, content) in files.items():
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
                          f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
         parts.append(f"--{boundary}--\r\n".encode())
-        return self.post(f"/drafts/{self.draft_id}/pages/{number}", None, f"multipart/form-data; boundary={boundary}",
-                         b"".join(parts))
+        return self.post(path, None, f"multipart/form-data; boundary={boundary}", b"".join(parts))
 
     def fill_dog_declaration(self):
         self.start()

@@ -1,0 +1,290 @@
+"""The e-services folder: the list, an item's information, messages, complements, templates, and who
+may see what (two customers, two organisations)."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.dynamo_calls import count_dynamodb_calls
+from tests.fake_idp import NORDEA_TESTAAJA, ORGANISATION_USER, sign_in
+from tests.integration.test_forms import Filler
+
+CUSTOMER_B = {"amr": ["mobile"], "acr": "personal", "given_name": "Åsa", "family_name": "Testare", "national_id": "150376-904V"}
+ORG_1_OTHER = {**ORGANISATION_USER, "given_name": "Kaisa", "family_name": "Kollega", "organisation_roles": ["user"]}
+ORG_2 = {**ORGANISATION_USER, "business_id": "9123456-5", "organisation_name": "Esimerkkiyhdistys ry"}
+PDF = b"%PDF-1.4\n" + b"0" * 64
+
+
+def send_dog_declaration(filler) -> str:
+    filler.fill_dog_declaration()
+    return re.search(r"item number (\d{6})", filler.send().body.decode()).group(1)
+
+
+@pytest.fixture
+def a(client, idp):
+    return Filler(client, sign_in(client, idp, NORDEA_TESTAAJA))
+
+
+@pytest.fixture
+def item(a):
+    return send_dog_declaration(a)
+
+
+def html(response) -> str:
+    return response.body.decode()
+
+
+def test_the_list_shows_each_item_with_its_status(a, item):
+    body = html(a.get("/folder"))
+    assert f"Dog declaration ({item})" in body and "Sent" in body
+    assert f'href="/folder/{item}"' in body and "Open the information" in body
+    assert "New" not in re.sub(r"<[^>]+>", " ", body).split("Sent forms")[1].split("Drafts")[0]
+
+
+def test_an_officials_status_and_message_show_new_until_opened_on_any_device(client, idp, a, item):
+    from chalicelib import folder
+
+    folder.change_status(item, "received", note="Käsittelemme hakemustasi.")
+    listing = html(a.get("/folder"))
+    assert 'class="new-label"' in listing and "Received" in listing
+    other_device = Filler(client, sign_in(client, idp, NORDEA_TESTAAJA, register=False))
+    page = html(other_device.get(f"/folder/{item}"))
+    assert "Received: Käsittelemme hakemustasi." in page
+    assert 'class="new-label"' not in html(a.get("/folder"))  # seen on one device: gone on every device
+    folder.official_message(item, text="Lähettäkää rokotustodistus.", author_name="Kaupunkiympäristö", reply_allowed=True)
+    assert 'class="new-label"' in html(a.get("/folder"))
+    assert 'class="new-label"' in html(a.get("/"))  # the front page's latest events too
+
+
+def test_search_sort_and_pages_of_ten(a, aws):
+    from chalicelib.models.forms import SubmissionModel
+    from chalicelib.models.identity import ProfileModel
+
+    owner = next(iter(ProfileModel.scan())).profile_id  # scan-ok: test inspection
+    services = ["dog-declaration", "referee-fee", "arts-and-culture-grants"]
+    _put_items(owner, 23, services)
+    first = html(a.get("/folder"))
+    assert "23 items" in first and first.count('class="folder-list__item"') == 10
+    assert 'aria-current="page"' in first and 'href="/folder?sort=updated&amp;page=3"' in first
+    third = html(a.get("/folder?page=3"))
+    assert third.count('class="folder-list__item"') == 3
+    assert html(a.get("/folder?page=999")).count('class="folder-list__item"') == 3  # clamped
+    found = html(a.get("/folder?q=000017"))
+    assert "1 item" in found and "(000017)" in found
+    assert "No item matched" in html(a.get("/folder?q=999999"))
+    by_name = re.findall(r'folder-list__name">([^(<]+)', html(a.get("/folder?sort=name&lang=en")))
+    assert by_name == sorted(by_name)
+    assert html(a.get("/folder?q=%3Cscript%3E&sort=../../etc&page=-5")).count("<script>") == 0
+
+
+def _put_items(owner, count, services):
+    from chalicelib import clock
+    from chalicelib.models.forms import SubmissionModel
+
+    now = clock.utcnow()
+    with SubmissionModel.batch_write() as batch:
+        for n in range(1, count + 1):
+            at = now - timedelta(minutes=n)
+            batch.save(SubmissionModel(
+                item_number=f"{n:06d}", owner_id=owner, sender_id=owner, sent_by="x", service_id=services[n % len(services)],
+                status="sent", status_at=at, answers={"dog_name": "Musti"}, language="fi", created_at=at, updated_at=at,
+                updated_sort=f"{at.isoformat()}#{n:06d}"))
+
+
+def _put_drafts(owner, count):
+    from chalicelib import clock
+    from chalicelib.models.forms import DraftModel
+
+    now = clock.utcnow()
+    with DraftModel.batch_write() as batch:
+        for n in range(count):
+            batch.save(DraftModel(owner_id=owner, draft_id=f"{n:032x}", service_id="dog-declaration", answers={}, attachments=[],
+                                  created_by="x", created_at=now, updated_at=now, expires_at=now + timedelta(days=90)))
+
+
+def test_a_folder_page_costs_the_same_few_round_trips_whatever_its_size(client, idp):
+    from chalicelib.models.identity import ProfileModel
+
+    small = Filler(client, sign_in(client, idp, NORDEA_TESTAAJA))
+    large = Filler(client, sign_in(client, idp, CUSTOMER_B))
+    owners = {p.given_name: p.profile_id for p in ProfileModel.scan()}  # scan-ok: test inspection
+    _put_items(owners["Portaalia Nordea"], 3, ["dog-declaration"])
+    _put_drafts(owners["Portaalia Nordea"], 1)
+    _put_items(owners["Åsa"], 500, ["dog-declaration", "referee-fee"])
+    _put_drafts(owners["Åsa"], 20)
+    small.get("/folder")
+    large.get("/folder")  # warm caches
+    with count_dynamodb_calls() as few:
+        assert small.get("/folder").status_code == 200
+    with count_dynamodb_calls() as many:
+        body = html(large.get("/folder"))
+    assert "500 items" in body and body.count("/remove") == 20
+    assert len(few.calls) == len(many.calls) <= 3, (few.summary(), many.summary())
+    assert sorted(op for op, _ in many.calls) == ["GetItem", "Query", "Query"]
+
+
+def test_opening_the_information(a, item, aws):
+    from chalicelib import folder
+
+    folder.change_status(item, "processing")
+    thread = folder.official_message(item, text="Tarvitsemme lisätietoja.", author_name="Virkailija", reply_allowed=True)
+    body = html(a.get(f"/folder/{item}"))
+    for text in ("Functions", "Show application", "Complement", "Use as template", "Messages", "Tarvitsemme lisätietoja.",
+                 "Write a new message", "Attachments", "Events", "Processing", "Message from an official"):
+        assert text in body, text
+    events = re.findall(r"<li>\d+\.\d+\.\d{4} \d\d:\d\d\s+(\w[\w ]*)", body)
+    assert events[0].startswith("Message") and events[-1].strip() == "Sent"  # newest first
+    reply = a.post(f"/folder/{item}/messages/{thread}", {"csrf_token": a.csrf, "text": "Tässä lisätiedot <b>."})
+    assert reply.status_code == 303
+    body = html(a.get(f"/folder/{item}"))
+    assert body.index("Tarvitsemme lisätietoja.") < body.index("Tässä lisätiedot &lt;b&gt;.")  # newest last, escaped
+
+
+def test_no_replies_without_an_officials_open_thread(a, item):
+    from chalicelib import folder
+
+    assert "Write a new message" not in html(a.get(f"/folder/{item}"))
+    closed = folder.official_message(item, text="Päätös on tehty.", author_name="Virkailija", reply_allowed=False)
+    body = html(a.get(f"/folder/{item}"))
+    assert "Päätös on tehty." in body and "You cannot reply in this conversation." in body
+    refused = a.post(f"/folder/{item}/messages/{closed}", {"csrf_token": a.csrf, "text": "Hei"})
+    assert refused.status_code == 400 and "closed for replies" in html(refused)
+    assert a.post(f"/folder/{item}/messages/{'f' * 32}", {"csrf_token": a.csrf, "text": "Hei"}).status_code == 404
+    from chalicelib.models.forms import EventModel
+
+    assert [e.author for e in EventModel.query(item) if e.kind == "message"] == ["official"]
+
+
+@pytest.mark.parametrize("text, files, message", [
+    ("", {}, "Write a message."),
+    ("x" * 4001, {}, "at most 4000 characters"),
+    ("Hei", {"files": ("iso.pdf", PDF + b"0" * (2 * 1024 * 1024))}, "larger than 2 MB"),
+    ("Hei", {"files": ("kuva.pdf", b"GIF89a" + b"0" * 40)}, "The file type is not allowed"),
+])
+def test_bad_replies_keep_the_text_and_store_nothing(a, item, text, files, message):
+    from chalicelib import folder
+    from chalicelib.models.forms import EventModel
+
+    thread = folder.official_message(item, text="Kysymys", author_name="Virkailija", reply_allowed=True)
+    a.get(f"/folder/{item}")
+    response = a.multipart_to(f"/folder/{item}/messages/{thread}", {"text": text}, files)
+    assert response.status_code == 400 and message in html(response)
+    if text and len(text) < 100:
+        assert f">{text}</textarea>" in html(response)
+    assert [e.author for e in EventModel.query(item) if e.kind == "message"] == ["official"]
+    assert _s3_keys() == []
+
+
+def _s3_keys():
+    import boto3
+
+    listed = boto3.client("s3", region_name="eu-north-1").list_objects_v2(Bucket="eservices-test-attachments")
+    return [o["Key"] for o in listed.get("Contents", [])]
+
+
+def test_complementing_with_text_and_a_file(a, item):
+    assert "Complement the application" in html(a.get(f"/folder/{item}/complement"))
+    response = a.multipart_to(f"/folder/{item}/complement", {"text": "Lisään rokotustodistuksen."},
+                              {"files": ("todistus.pdf", PDF)})
+    assert response.status_code == 303
+    body = html(a.get(f"/folder/{item}"))
+    assert "Complemented" in body and "todistus.pdf" in body
+    from chalicelib.models.forms import EventModel
+
+    (complement,) = [e for e in EventModel.query(item) if e.kind == "complement"]
+    assert complement.text == "Lisään rokotustodistuksen." and complement.attachments[0].name == "todistus.pdf"
+
+
+@pytest.mark.parametrize("text, files, message", [
+    ("  ", {}, "Write the complement or add a file."),
+    ("x" * 4001, {}, "at most 4000 characters"),
+    ("Hei", {"files": ("iso.pdf", PDF + b"0" * (2 * 1024 * 1024))}, "larger than 2 MB"),
+    ("Hei", {"files": ("ohjelma.pdf", b"MZ" + b"0" * 40)}, "The file type is not allowed"),
+])
+def test_bad_complements_keep_the_text_and_store_nothing(a, item, text, files, message):
+    a.get(f"/folder/{item}/complement")
+    response = a.multipart_to(f"/folder/{item}/complement", {"text": text}, files)
+    assert response.status_code == 400 and message in html(response)
+    from chalicelib.models.forms import EventModel
+
+    assert [e.kind for e in EventModel.query(item)] == ["status"] and _s3_keys() == []
+
+
+def test_show_application_is_read_only_and_printable(a, item):
+    body = html(a.get(f"/folder/{item}/application"))
+    assert "Musti" in body and "Owner information" in body and "1.2.2020" in body
+    assert "<input" not in body.split("<main")[1].split("</main>")[0]
+
+
+def test_use_as_template_makes_a_prefilled_draft_without_files(a, item):
+    response = a.post(f"/folder/{item}/template", {"csrf_token": a.csrf})
+    assert response.status_code == 303
+    page = html(a.get(response.headers["Location"]))
+    assert 'value="Testikatu 1"' in page and 'value="210281-9988"' in page
+    dog = html(a.get(response.headers["Location"].replace("/pages/1", "/pages/2")))
+    assert 'value="Musti"' in dog and 'value="1.2.2020"' in dog
+
+
+def test_health_care_submissions_never_appear_in_the_folder(a, aws):
+    from chalicelib.forms.sending import next_item_number
+    from chalicelib.models.forms import SubmissionModel
+    from chalicelib.models.identity import ProfileModel
+    from chalicelib import clock
+
+    owner = next(iter(ProfileModel.scan())).profile_id  # scan-ok: test inspection
+    now = clock.utcnow()
+    number = next_item_number()
+    SubmissionModel(item_number=number, owner_id=None, sender_id=owner, sent_by="x", service_id="dental-care", health_care=True,
+                    status="sent", status_at=now, answers={}, language="fi", created_at=now, updated_at=now,
+                    updated_sort=f"{now.isoformat()}#{number}").save()
+    assert number not in html(a.get("/folder"))
+    assert a.get(f"/folder/{number}").status_code == 404
+
+
+ITEM_URLS = ["/folder/{n}", "/folder/{n}/application", "/folder/{n}/complement"]
+
+
+def test_nobody_else_sees_or_touches_an_item(client, idp, a, item):
+    from chalicelib import folder
+    from chalicelib.models.forms import EventModel, SubmissionModel
+
+    thread = folder.official_message(item, text="Kysymys", author_name="Virkailija", reply_allowed=True)
+    before = (SubmissionModel.get(item).updated_sort, len(list(EventModel.query(item))))
+    others = [Filler(client, sign_in(client, idp, claims)) for claims in (CUSTOMER_B, ORGANISATION_USER, ORG_2)]
+    for other in others:
+        other.get("/")
+        for url in ITEM_URLS:
+            missing = other.get(url.format(n=item))
+            nothing = other.get(url.format(n="999999"))
+            assert missing.status_code == nothing.status_code == 404, url
+            assert html(missing) == html(nothing).replace("999999", item) or "Page not found" in html(missing)
+        assert item not in html(other.get("/folder")) and item not in html(other.get("/"))
+        for path, fields in ((f"/folder/{item}/complement", {"text": "x"}), (f"/folder/{item}/messages/{thread}", {"text": "x"}),
+                             (f"/folder/{item}/template", {})):
+            assert other.post(path, {"csrf_token": other.csrf, **fields}).status_code == 404, path
+    assert (SubmissionModel.get(item).updated_sort, len(list(EventModel.query(item)))) == before
+    assert SubmissionModel.get(item).unseen_since is not None  # nobody else's look marked it seen
+
+
+def test_an_organisations_members_share_its_folder_but_not_their_personal_one(client, idp):
+    from chalicelib.models.identity import ProfileModel
+
+    member = Filler(client, sign_in(client, idp, ORGANISATION_USER))
+    (organisation,) = [p for p in ProfileModel.scan() if p.kind == "organisation"]  # scan-ok: test inspection
+    _put_items(organisation.profile_id, 1, ["arts-and-culture-grants"])
+    org_item = "000001"
+    assert f"({org_item})" in html(member.get("/folder"))
+    colleague = Filler(client, sign_in(client, idp, ORG_1_OTHER, register=False))
+    assert f"({org_item})" in html(colleague.get("/folder"))
+    assert colleague.get(f"/folder/{org_item}").status_code == 200
+    personal = Filler(client, sign_in(client, idp, {"amr": ["bank"], "acr": "personal", "given_name": "Maija",
+                                                    "family_name": "Meikäläinen", "national_id": "010190-900P"}))
+    assert org_item not in html(personal.get("/folder"))
+    assert personal.get(f"/folder/{org_item}").status_code == 404
+
+
+@pytest.mark.parametrize("number", ["abc", "1" * 20, "%2e%2e", "-1"])
+def test_odd_item_numbers_are_not_found(a, number):
+    assert a.get(f"/folder/{number}").status_code == 404
