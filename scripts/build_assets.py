@@ -22,6 +22,7 @@ BUNDLES = {
     "portal.css": [HDS / "base.min.css", HDS / "components" / "all.min.css", SOURCES / "portal.css"],
     "session.js": [SOURCES / "session.js"],
     "form.js": [SOURCES / "form.js"],
+    "folder.js": [SOURCES / "folder.js"],
     "devidp.js": [SOURCES / "devidp.js"],
 }
 

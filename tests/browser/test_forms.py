@@ -16,17 +16,18 @@ def assert_accessible(page):
     assert violations == [], f"{page.url}: {violations}"
 
 
-def sign_in_with_bank_codes(page, portal):
+def sign_in_with_bank_codes(page, portal, user_id="345678", email="matti.perhe@example.fi"):
+    """Bank codes at Nordea; 345678 is Matti Olavi Perhe-Testaaja, 234567 Åsa Söderström-Testare."""
     page.goto(f"{portal}/sign-in?lang=en")
     page.get_by_role("link", name="Sign in as a personal customer").click()
     page.locator("form[action$='/dev-idp/bank'] button").click()
     page.get_by_role("button", name="Nordea").click()
-    page.locator("#user-id").fill("345678")  # Matti Olavi Perhe-Testaaja
+    page.locator("#user-id").fill(user_id)
     page.locator("#code").fill("1234")
     page.locator("button[name=action][value=ok]").click()
     page.get_by_role("link", name="Continue to the service").click()
     if page.url.endswith("/register"):
-        page.get_by_label("E-mail address", exact=True).fill("matti.perhe@example.fi")
+        page.get_by_label("E-mail address", exact=True).fill(email)
         page.locator("label[for=methods-email]").click()
         page.locator("label[for=language-en]").click()
         page.locator("label[for=consent-yes]").click()
