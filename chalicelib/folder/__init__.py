@@ -190,14 +190,17 @@ def _store_files(uploads, kind: str) -> list[dict]:
 
 
 def _add_event(item, event, *, unseen: bool, status: str | None = None) -> None:
-    """Append an event and touch the item (its place in the folder, and the "New" label if unseen)."""
+    """Append an event and touch the item (its place in the folder, and the "New" label if unseen).
+    Something new from the City also leaves the owner a pending notification (the hourly sweep)."""
     from pynamodb.transactions import TransactWrite
 
     from chalicelib.models.base import connection
     from chalicelib.models.forms import SubmissionModel
 
     now = event.created_at
-    actions = [SubmissionModel.updated_at.set(now), SubmissionModel.updated_sort.set(f"{now.isoformat()}#{item.item_number}")]
+    last_event = f"status:{status}" if status else event.kind
+    actions = [SubmissionModel.updated_at.set(now), SubmissionModel.updated_sort.set(f"{now.isoformat()}#{item.item_number}"),
+               SubmissionModel.last_event.set(last_event)]
     if status:
         actions += [SubmissionModel.status.set(status), SubmissionModel.status_at.set(now)]
     if unseen:
@@ -205,6 +208,10 @@ def _add_event(item, event, *, unseen: bool, status: str | None = None) -> None:
     with TransactWrite(connection=connection()) as transaction:
         transaction.save(event, condition=type(event).event_sort.does_not_exist())
         transaction.update(item, actions=actions, condition=SubmissionModel.item_number.exists())
+    if unseen and item.owner_id:
+        from chalicelib.notifications import mark_pending
+
+        mark_pending(item.owner_id, now)
 
 
 def _event(item_number: str, kind: str, **attributes):

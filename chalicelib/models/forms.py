@@ -55,9 +55,20 @@ class DraftModel(Model):
 class OwnerUpdatedIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "owner-updated"
-        projection = IncludeProjection(["service_id", "status", "status_at", "unseen_since", "created_at"])
+        projection = IncludeProjection(["service_id", "status", "status_at", "unseen_since", "created_at", "last_event"])
 
     owner_id = UnicodeAttribute(hash_key=True)
+    updated_sort = UnicodeAttribute(range_key=True)
+
+
+class DivisionUpdatedIndex(GlobalSecondaryIndex):
+    """Everything a division handles (health care included), newest change last: the division API's list."""
+
+    class Meta:
+        index_name = "division-updated"
+        projection = IncludeProjection(["service_id", "status", "status_at", "health_care", "created_at", "owner_id"])
+
+    division_id = UnicodeAttribute(hash_key=True)
     updated_sort = UnicodeAttribute(range_key=True)
 
 
@@ -71,6 +82,7 @@ class SubmissionModel(Model):
     sender_id = UnicodeAttribute()  # the profile that sent it (for health care: the only link)
     sent_by = UnicodeAttribute()  # the acting person's name
     service_id = UnicodeAttribute()
+    division_id = UnicodeAttribute()  # the division that processes it (from the catalogue)
     health_care = BooleanAttribute(default=False)
     status = UnicodeAttribute()
     status_at = UTCDateTimeAttribute()
@@ -82,7 +94,10 @@ class SubmissionModel(Model):
     updated_sort = UnicodeAttribute()  # "<updated_at ISO>#<item_number>"
     unseen_since = UTCDateTimeAttribute(null=True)  # the oldest thing the customer has not opened yet
     seen_at = UTCDateTimeAttribute(null=True)
+    # What changed last, for notifications: "sent", "status:<status>", "message", "complement".
+    last_event = UnicodeAttribute(default="sent")
     owner_updated = OwnerUpdatedIndex()
+    division_updated = DivisionUpdatedIndex()
 
 
 class EventModel(Model):

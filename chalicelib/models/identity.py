@@ -7,7 +7,8 @@ Access patterns (see docs/data-model.md):
 """
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
@@ -21,6 +22,20 @@ class IdentityModel(Model):
     profile_id = UnicodeAttribute()
     kind = UnicodeAttribute()  # person | organisation
     created_at = UTCDateTimeAttribute()
+
+
+class PendingNotificationsIndex(GlobalSecondaryIndex):
+    """Sparse: only profiles with something unsent carry ``notify_shard``; the sweep's reads follow
+    the number of pending customers, never the number of profiles. Sixteen shards (the last hex digit
+    of the profile id) spread the partition."""
+
+    class Meta:
+        index_name = "pending-notifications"
+        projection = IncludeProjection(["email", "phone", "notify_methods", "notify_language", "last_notified_at",
+                                        "notify_failures", "notify_blocked_reason"])
+
+    notify_shard = UnicodeAttribute(hash_key=True)
+    notify_pending_since = UTCDateTimeAttribute(range_key=True)
 
 
 class ProfileModel(Model):
@@ -45,3 +60,10 @@ class ProfileModel(Model):
     last_login_at = UTCDateTimeAttribute(null=True)
     previous_login_at = UTCDateTimeAttribute(null=True)
     last_login_method = UnicodeAttribute(null=True)
+    # Notifications: set while something new waits for the hourly sweep (see chalicelib/notifications).
+    notify_shard = UnicodeAttribute(null=True)
+    notify_pending_since = UTCDateTimeAttribute(null=True)
+    last_notified_at = UTCDateTimeAttribute(null=True)
+    notify_failures = NumberAttribute(default=0)
+    notify_blocked_reason = UnicodeAttribute(null=True)
+    pending_notifications = PendingNotificationsIndex()

@@ -88,7 +88,7 @@ def _put_items(owner, count, services):
         for n in range(1, count + 1):
             at = now - timedelta(minutes=n)
             batch.save(SubmissionModel(
-                item_number=f"{n:06d}", owner_id=owner, sender_id=owner, sent_by="x", service_id=services[n % len(services)],
+                item_number=f"{n:06d}", owner_id=owner, sender_id=owner, sent_by="x", service_id=services[n % len(services)], division_id="urban-environment",
                 status="sent", status_at=at, answers={"dog_name": "Musti"}, language="fi", created_at=at, updated_at=at,
                 updated_sort=f"{at.isoformat()}#{n:06d}"))
 
@@ -236,7 +236,7 @@ def test_health_care_submissions_never_appear_in_the_folder(a, aws):
     owner = next(iter(ProfileModel.scan())).profile_id  # scan-ok: test inspection
     now = clock.utcnow()
     number = next_item_number()
-    SubmissionModel(item_number=number, owner_id=None, sender_id=owner, sent_by="x", service_id="dental-care", health_care=True,
+    SubmissionModel(item_number=number, owner_id=None, sender_id=owner, sent_by="x", service_id="dental-care", division_id="social-health", health_care=True,
                     status="sent", status_at=now, answers={}, language="fi", created_at=now, updated_at=now,
                     updated_sort=f"{now.isoformat()}#{number}").save()
     assert number not in html(a.get("/folder"))
