@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench setup assets translations extract-messages chromium lock clean
+.PHONY: run test bench division-key setup assets translations extract-messages chromium lock clean
 
 run: setup ## install everything, start the local AWS stack and serve the portal on :8000
 	$(BIN)/python scripts/local_stack.py serve --port 8000
@@ -19,6 +19,10 @@ test: setup chromium ## install what the tests need and run every test
 
 bench: setup ## the benchmarks of bench/, each printing what it measured
 	PYTHONPATH=. $(BIN)/python bench/form_round_trips.py
+
+division-key: setup ## ops: a new division API key, e.g. make division-key DIVISION=urban-environment (local stack unless STAGE/AWS are set)
+	@test -n "$(DIVISION)" || (echo "give DIVISION=<id>"; exit 2)
+	$(BIN)/python scripts/division_key.py create --division $(DIVISION)
 
 setup: $(PY_STAMP) $(NODE_STAMP) assets translations
 

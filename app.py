@@ -2,7 +2,7 @@
 from chalice import Chalice
 
 from chalicelib.config import settings
-from chalicelib.handlers import auth, catalogue, devidp, feedback, folder, forms, pages, profile, static
+from chalicelib.handlers import api, auth, catalogue, devidp, feedback, folder, forms, pages, profile, static
 
 app = Chalice(app_name="city-eservices")
 # Forms with attachments post multipart/form-data: API Gateway must pass it through as binary.
@@ -15,5 +15,6 @@ app.register_blueprint(profile.bp)
 app.register_blueprint(forms.bp)
 app.register_blueprint(folder.bp)
 app.register_blueprint(static.bp)
+app.register_blueprint(api.bp, url_prefix="/api/v1")
 if settings().dev_idp_enabled:
     devidp.register(app)

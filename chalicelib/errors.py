@@ -24,3 +24,11 @@ class Invalid(DomainError):
     def __init__(self, errors: dict[str, str]):
         super().__init__(", ".join(sorted(errors)))
         self.errors = errors
+
+
+class TooLarge(Invalid):
+    """A file (or body) over its size limit."""
+
+
+class UnsupportedType(Invalid):
+    """A file whose content is not of an allowed type."""

@@ -23,9 +23,10 @@ ALLOWED_LABEL = "PDF, JPEG, PNG, DOCX"
 
 
 class AttachmentRefused(ValueError):
-    def __init__(self, message: str):
+    def __init__(self, message: str, reason: str):
         super().__init__(message)
         self.message = message
+        self.reason = reason  # size | empty | type
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,12 @@ def detect_type(content: bytes) -> str | None:
 def check_upload(upload: Upload) -> str:
     """Returns the content type, or raises AttachmentRefused with a message id."""
     if len(upload.content) > MAX_BYTES:
-        raise AttachmentRefused(N_("The file is larger than 2 MB."))
+        raise AttachmentRefused(N_("The file is larger than 2 MB."), "size")
     if not upload.content:
-        raise AttachmentRefused(N_("The file is empty."))
+        raise AttachmentRefused(N_("The file is empty."), "empty")
     content_type = detect_type(upload.content)
     if content_type is None:
-        raise AttachmentRefused(N_("The file type is not allowed. Allowed types: PDF, JPEG, PNG and DOCX."))
+        raise AttachmentRefused(N_("The file type is not allowed. Allowed types: PDF, JPEG, PNG and DOCX."), "type")
     return content_type
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 def all_models() -> list:
     """Every table of the portal (imported on call, so importing this package stays cheap)."""
     from chalicelib.models.announcement import AnnouncementModel
+    from chalicelib.models.api import DivisionKeyModel, IdempotencyModel
     from chalicelib.models.dev_idp import DevIdpModel
     from chalicelib.models.feedback import FeedbackModel
     from chalicelib.models.forms import CounterModel, DraftModel, EventModel, SubmissionModel
@@ -12,7 +13,8 @@ def all_models() -> list:
     from chalicelib.models.session import LoginTransactionModel, PostStashModel, SessionModel
 
     return [AnnouncementModel, FeedbackModel, IdentityModel, ProfileModel, SessionModel, LoginTransactionModel, DevIdpModel,
-            DraftModel, SubmissionModel, EventModel, CounterModel, PostStashModel]
+            DraftModel, SubmissionModel, EventModel, CounterModel, PostStashModel, DivisionKeyModel,
+            IdempotencyModel]
 
 
 def create_tables() -> list[str]:

@@ -79,13 +79,13 @@ def test_search_sort_and_pages_of_ten(a, aws):
     assert html(a.get("/folder?q=%3Cscript%3E&sort=../../etc&page=-5")).count("<script>") == 0
 
 
-def _put_items(owner, count, services):
+def _put_items(owner, count, services, start=1):
     from chalicelib import clock
     from chalicelib.models.forms import SubmissionModel
 
     now = clock.utcnow()
     with SubmissionModel.batch_write() as batch:
-        for n in range(1, count + 1):
+        for n in range(start, start + count):
             at = now - timedelta(minutes=n)
             batch.save(SubmissionModel(
                 item_number=f"{n:06d}", owner_id=owner, sender_id=owner, sent_by="x", service_id=services[n % len(services)], division_id="urban-environment",
