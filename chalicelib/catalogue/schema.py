@@ -105,6 +105,8 @@ class EService(_Strict):
     external_url: HttpUrl | None = None
     popular: bool = False
     health_care: bool = False
+    # How long a decided or cancelled submission is kept (by law or the City's archive plan).
+    retention_years: int = Field(default=10, ge=1, le=100)
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> "EService":

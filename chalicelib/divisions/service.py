@@ -74,8 +74,13 @@ def list_submissions(caller: ApiCaller, *, service: str | None = None, status: s
         caller.division_id, condition, filter_condition=filters, limit=min(max(1, limit), MAX_LIMIT),
         last_evaluated_key=_decode_cursor(cursor, caller.division_id),
     )
-    items = [_summary(row) for row in result]
-    return SubmissionList(items=items, next_cursor=_encode_cursor(result.last_evaluated_key))
+    rows = list(result)
+    from chalicelib.privacy import audit
+
+    audit.record_many([(row.owner_id or row.sender_id, "list", "division",
+                        {"division_id": caller.division_id, "key_id": caller.key_id, "item_number": row.item_number})
+                       for row in rows])
+    return SubmissionList(items=[_summary(row) for row in rows], next_cursor=_encode_cursor(result.last_evaluated_key))
 
 
 def _submission(caller: ApiCaller, item_number: str):
@@ -96,7 +101,10 @@ def get_submission(caller: ApiCaller, item_number: str) -> SubmissionDetail:
     from chalicelib.clients import client
     from chalicelib.models.forms import EventModel
 
+    from chalicelib.privacy import audit
+
     item = _submission(caller, item_number)
+    audit.division_access(item, "read", caller)
     events = list(EventModel.query(item_number))
     s3 = client("s3")
 
@@ -125,7 +133,10 @@ def change_status(caller: ApiCaller, item_number: str, change: StatusChange) -> 
     item = _submission(caller, item_number)
     if change.status not in TRANSITIONS.get(item.status, set()):
         raise Conflict(f"a submission in status {item.status!r} cannot move to {change.status!r}")
+    from chalicelib.privacy import audit
+
     folder.change_status(item_number, change.status, note=change.note, author_name=name_of(caller.division_id, item.language))
+    audit.division_access(item, "status-change", caller)
     item.refresh()
     return StatusChanged(item_number=item_number, status=item.status, status_at=item.status_at)
 
@@ -153,7 +164,10 @@ def post_message(caller: ApiCaller, item_number: str, message: MessageIn) -> Mes
             error = {"size": TooLarge, "type": UnsupportedType}.get(refused.reason, Invalid)
             raise error({f"attachments[{n}]": refused.message}) from None
         uploads.append(upload)
+    from chalicelib.privacy import audit
+
     stored = [files.store(u, "message") for u in uploads]
+    audit.division_access(item, "message", caller)
     thread_id = folder.official_message(
         item_number, text=message.text, author_name=message.author_name or name_of(caller.division_id, item.language),
         reply_allowed=message.reply_allowed, thread_id=message.thread_id, attachments=stored,

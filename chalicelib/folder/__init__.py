@@ -189,7 +189,7 @@ def _store_files(uploads, kind: str) -> list[dict]:
     return [files.store(u, kind) for u in uploads]
 
 
-def _add_event(item, event, *, unseen: bool, status: str | None = None) -> None:
+def _add_event(item, event, *, unseen: bool, status: str | None = None, extra_actions: list | None = None) -> None:
     """Append an event and touch the item (its place in the folder, and the "New" label if unseen).
     Something new from the City also leaves the owner a pending notification (the hourly sweep)."""
     from pynamodb.transactions import TransactWrite
@@ -205,6 +205,7 @@ def _add_event(item, event, *, unseen: bool, status: str | None = None) -> None:
         actions += [SubmissionModel.status.set(status), SubmissionModel.status_at.set(now)]
     if unseen:
         actions.append(SubmissionModel.unseen_since.set(SubmissionModel.unseen_since | now))
+    actions += extra_actions or []
     with TransactWrite(connection=connection()) as transaction:
         transaction.save(event, condition=type(event).event_sort.does_not_exist())
         transaction.update(item, actions=actions, condition=SubmissionModel.item_number.exists())
@@ -280,8 +281,13 @@ def change_status(item_number: str, status: str, *, note: str | None = None, aut
         item = SubmissionModel.get(item_number)
     except DoesNotExist:
         raise NotFound("item") from None
+    extra = []
+    if status in ("decided", "cancelled"):
+        from chalicelib.privacy.retention import retain_until
+
+        extra = [SubmissionModel.retain_shard.set("r"), SubmissionModel.retain_until.set(retain_until(item.service_id))]
     _add_event(item, _event(item_number, "status", status=status, text=(note or None), author="official",
-                            author_name=author_name), unseen=True, status=status)
+                            author_name=author_name), unseen=True, status=status, extra_actions=extra)
 
 
 def use_as_template(owner_id: str, item_number: str, *, identity: dict[str, str], acting_name: str):

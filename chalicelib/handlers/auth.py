@@ -10,6 +10,7 @@ from chalicelib.config import settings
 from chalicelib.errors import Invalid
 from chalicelib.identity import profiles
 from chalicelib.identity.signin import SignInFailed, complete_sign_in, start_sign_in
+from chalicelib.privacy import audit
 from chalicelib.web.urls import safe_return_path
 from chalicelib.web.views import page_view
 
@@ -63,6 +64,7 @@ def callback(page):
     try:
         identity, return_path = complete_sign_in(page.request.query, page.request.cookies.get(BINDING_COOKIE))
     except SignInFailed as failed:
+        audit.sign_in(None, "unknown", success=False, reason=failed.reason)
         return page.render("auth/failed.html", status=400, reason=failed.reason)
     if page.session is not None:  # a new id at every sign-in
         sessions.destroy(page.session)
@@ -72,6 +74,7 @@ def callback(page):
     if profile_id is None:
         return page.redirect("/register")
     profiles.record_sign_in(profile_id, identity.method)
+    audit.sign_in(profile_id, identity.method, success=True)
     return page.redirect(return_path)
 
 
@@ -97,6 +100,7 @@ def register(page):
     except Invalid as invalid:
         return page.render("auth/register.html", status=400, identity=identity, form=form, errors=invalid.errors)
     sessions.complete_registration(page.session, profile_id)
+    audit.sign_in(profile_id, identity.method, success=True, reason="registration")
     return page.redirect(page.session.return_path)
 
 

@@ -22,8 +22,20 @@ def _view(page, profile):
 @bp.route("/profile", methods=["GET"])
 @page_view(bp, access="signed_in")
 def my_profile(page):
+    from chalicelib.divisions import name_of
+    from chalicelib.privacy import audit
+
     profile = profiles.get_profile(page.session.profile_id)
-    return page.render("profile/view.html", saved=page.request.query.get("saved") == "1", **_view(page, profile))
+    entries = audit.for_profile(profile.profile_id, limit=200)
+    sign_ins = [e for e in entries if e.action in ("sign-in", "sign-in-failed")][:10]
+    readers: dict[str, object] = {}
+    for entry in entries:
+        if entry.actor == "division" and entry.division_id and entry.division_id not in readers:
+            readers[entry.division_id] = entry.at
+    return page.render(
+        "profile/view.html", saved=page.request.query.get("saved") == "1", sign_ins=sign_ins,
+        readers=[(name_of(division, page.language), at) for division, at in readers.items()], **_view(page, profile),
+    )
 
 
 @bp.route("/profile/edit", methods=["GET"])

@@ -6,6 +6,7 @@ def all_models() -> list:
     """Every table of the portal (imported on call, so importing this package stays cheap)."""
     from chalicelib.models.announcement import AnnouncementModel
     from chalicelib.models.api import DivisionKeyModel, IdempotencyModel
+    from chalicelib.models.audit import AuditModel
     from chalicelib.models.dev_idp import DevIdpModel
     from chalicelib.models.feedback import FeedbackModel
     from chalicelib.models.forms import CounterModel, DraftModel, EventModel, SubmissionModel
@@ -14,7 +15,7 @@ def all_models() -> list:
 
     return [AnnouncementModel, FeedbackModel, IdentityModel, ProfileModel, SessionModel, LoginTransactionModel, DevIdpModel,
             DraftModel, SubmissionModel, EventModel, CounterModel, PostStashModel, DivisionKeyModel,
-            IdempotencyModel]
+            IdempotencyModel, AuditModel]
 
 
 def create_tables() -> list[str]:

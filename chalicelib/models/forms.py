@@ -20,7 +20,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
@@ -66,10 +66,35 @@ class DivisionUpdatedIndex(GlobalSecondaryIndex):
 
     class Meta:
         index_name = "division-updated"
-        projection = IncludeProjection(["service_id", "status", "status_at", "health_care", "created_at", "owner_id"])
+        projection = IncludeProjection(["service_id", "status", "status_at", "health_care", "created_at", "owner_id",
+                                        "sender_id"])
 
     division_id = UnicodeAttribute(hash_key=True)
     updated_sort = UnicodeAttribute(range_key=True)
+
+
+class BySenderIndex(GlobalSecondaryIndex):
+    """Every submission a profile sent (health care included): the customer's own data download and
+    detaching submissions when a profile is deleted."""
+
+    class Meta:
+        index_name = "by-sender"
+        projection = KeysOnlyProjection()
+
+    sender_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class RetentionIndex(GlobalSecondaryIndex):
+    """Sparse: only decided or cancelled submissions carry ``retain_until``; the daily retention job
+    queries what has expired instead of scanning."""
+
+    class Meta:
+        index_name = "retention"
+        projection = KeysOnlyProjection()
+
+    retain_shard = UnicodeAttribute(hash_key=True)
+    retain_until = UTCDateTimeAttribute(range_key=True)
 
 
 class SubmissionModel(Model):
@@ -96,8 +121,13 @@ class SubmissionModel(Model):
     seen_at = UTCDateTimeAttribute(null=True)
     # What changed last, for notifications: "sent", "status:<status>", "message", "complement".
     last_event = UnicodeAttribute(default="sent")
+    # Set when the matter is decided or cancelled: removed by the daily retention job after this.
+    retain_shard = UnicodeAttribute(null=True)
+    retain_until = UTCDateTimeAttribute(null=True)
     owner_updated = OwnerUpdatedIndex()
     division_updated = DivisionUpdatedIndex()
+    by_sender = BySenderIndex()
+    retention = RetentionIndex()
 
 
 class EventModel(Model):

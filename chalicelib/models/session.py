@@ -9,9 +9,20 @@ Access patterns:
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.models.base import table_meta
+
+
+class ByProfileIndex(GlobalSecondaryIndex):
+    """A profile's sessions: only for ending them all when the profile is deleted."""
+
+    class Meta:
+        index_name = "by-profile"
+        projection = KeysOnlyProjection()
+
+    profile_id = UnicodeAttribute(hash_key=True)
 
 
 class SessionModel(Model):
@@ -32,6 +43,7 @@ class SessionModel(Model):
     idle_expires_at = UTCDateTimeAttribute()
     absolute_expires_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    by_profile = ByProfileIndex()
 
 
 class LoginTransactionModel(Model):
