@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from chalice import Blueprint, Response
 
@@ -9,12 +10,14 @@ from chalicelib import sessions
 from chalicelib.config import settings
 from chalicelib.errors import Invalid
 from chalicelib.identity import profiles
+from chalicelib.identity.http import ProviderUnavailable
 from chalicelib.identity.signin import SignInFailed, complete_sign_in, start_sign_in
 from chalicelib.privacy import audit
 from chalicelib.web.urls import safe_return_path
 from chalicelib.web.views import page_view
 
 bp = Blueprint(__name__)
+log = logging.getLogger("portal.identity")
 FORM = ["application/x-www-form-urlencoded"]
 BINDING_COOKIE = "signin"
 BINDING_SECONDS = 600
@@ -48,11 +51,15 @@ def start(page):
     customer = page.request.query.get("customer")
     if customer not in ("personal", "corporate"):
         return page.redirect("/sign-in")
-    started = start_sign_in(
-        customer=customer,
-        return_path=safe_return_path(page.request.query.get("next"), default="/"),
-        language=page.language,
-    )
+    try:
+        started = start_sign_in(
+            customer=customer,
+            return_path=safe_return_path(page.request.query.get("next"), default="/"),
+            language=page.language,
+        )
+    except ProviderUnavailable as unavailable:
+        log.error("identity provider unavailable: %s", unavailable)
+        return page.render("auth/failed.html", status=503, reason="provider-unavailable", headers={"Retry-After": "60"})
     page.cookies.append(_binding_cookie(page, started.browser_binding))
     return page.response("", status=303, headers={"Location": started.redirect_url, "Content-Type": "text/plain"})
 

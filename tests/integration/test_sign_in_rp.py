@@ -171,3 +171,15 @@ def test_the_provider_being_down_is_a_clear_error(client, idp, monkeypatch):
 
     oidc.clear_cache()
     assert "did not answer" in rejected(callback(client, params, binding))
+
+
+def test_a_provider_that_is_down_at_the_start_is_a_clear_503(client, idp, monkeypatch):
+    from chalicelib.identity import http, oidc
+
+    def down(*args):
+        raise http.ProviderUnavailable("connection refused")
+
+    monkeypatch.setattr(http, "transport", down)
+    oidc.clear_cache()
+    response = client.get("/sign-in/start?customer=personal", headers={"Cookie": "lang=en"})
+    assert response.status_code == 503 and "did not answer" in response.body.decode()

@@ -1,0 +1,29 @@
+"""The Chalice application: registers the blueprints. Nothing else happens at import time."""
+from chalice import Chalice, Cron
+
+from chalicelib.config import settings
+from chalicelib.handlers import api, auth, catalogue, devidp, feedback, folder, forms, pages, privacy, profile, static
+
+app = Chalice(app_name="city-eservices")
+# Forms with attachments post multipart/form-data: API Gateway must pass it through as binary.
+app.api.binary_types.append("multipart/form-data")
+app.register_blueprint(pages.bp)
+app.register_blueprint(catalogue.bp)
+app.register_blueprint(feedback.bp)
+app.register_blueprint(auth.bp)
+app.register_blueprint(profile.bp)
+app.register_blueprint(forms.bp)
+app.register_blueprint(folder.bp)
+app.register_blueprint(privacy.bp)
+app.register_blueprint(static.bp)
+app.register_blueprint(api.bp, url_prefix="/api/v1")
+if settings().dev_idp_enabled:
+    devidp.register(app)
+
+
+@app.schedule(Cron(30, 1, "*", "*", "?", "*"))
+def daily_retention(event):
+    """Every night: remove the submissions (with their events and files) whose retention has ended."""
+    from chalicelib.privacy.retention import remove_expired
+
+    remove_expired()

@@ -1,0 +1,1 @@
+"""The City e-services portal: domain packages, models, handlers and the web layer."""

@@ -1,0 +1,119 @@
+"""The shape of one catalogue entry (an e-service) as stored in ``chalicelib/catalogue/data/*.json``.
+
+Every file holds one e-service. ``schema_version`` lets a later change of shape migrate old files
+knowingly instead of silently. The loader and a test validate every file against these models.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+
+SCHEMA_VERSION = 1
+
+Language = Literal["fi", "sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
+
+# The six topics of the City's service listing.
+Topic = Literal[
+    "social-health",
+    "culture-leisure",
+    "transport-maps",
+    "city-administration",
+    "housing-environment",
+    "daycare-education",
+]
+TOPICS: tuple[Topic, ...] = (
+    "social-health",
+    "culture-leisure",
+    "transport-maps",
+    "city-administration",
+    "housing-environment",
+    "daycare-education",
+)
+TargetGroup = Literal["personal", "associations", "enterprises"]
+TARGET_GROUPS: tuple[TargetGroup, ...] = ("personal", "associations", "enterprises")
+ResidentGroup = Literal["children-families", "youth", "elderly", "disabled", "immigrants"]
+RESIDENT_GROUPS: tuple[ResidentGroup, ...] = ("children-families", "youth", "elderly", "disabled", "immigrants")
+AlternativeKind = Literal["pdf-form", "word-form", "telephone", "visit", "post", "web"]
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(_Strict):
+    """The same text in Finnish, Swedish and English; all three are required."""
+
+    fi: Text
+    sv: Text
+    en: Text
+
+    def get(self, language: str) -> str:
+        return getattr(self, language, self.fi)
+
+
+class LocalizedShort(Localized):
+    fi: ShortText
+    sv: ShortText
+    en: ShortText
+
+
+class AlternativeMethod(_Strict):
+    """An "Alternative service method": a printable form, a telephone service, a visit..."""
+
+    kind: AlternativeKind
+    label: LocalizedShort
+    url: HttpUrl | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{5,20}$")] | None = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "AlternativeMethod":
+        if self.kind == "telephone" and not self.phone:
+            raise ValueError("a telephone alternative needs a phone number")
+        if self.kind in ("pdf-form", "word-form", "web") and not self.url:
+            raise ValueError(f"a {self.kind} alternative needs a url")
+        return self
+
+
+class EService(_Strict):
+    schema_version: Literal[1]
+    id: Slug
+    name: LocalizedShort
+    short_description: LocalizedShort
+    # Paragraphs separated by a blank line.
+    description: Localized
+    topic: Topic
+    target_groups: list[TargetGroup] = Field(min_length=1)
+    resident_groups: list[ResidentGroup] = Field(default_factory=list)
+    # The service-description fields of the City's help guide.
+    process: Localized
+    processing_time: LocalizedShort
+    validity: LocalizedShort
+    division: LocalizedShort
+    contact: Localized
+    saved_in_folder: bool
+    prerequisites: Localized
+    languages: list[Language] = Field(min_length=1)
+    alternatives: list[AlternativeMethod] = Field(default_factory=list)
+    feedback_url: HttpUrl
+    # Where "Go to the e-service" leads when the service lives outside this portal (e.g. Ilmonet).
+    external_url: HttpUrl | None = None
+    popular: bool = False
+    health_care: bool = False
+    # How long a decided or cancelled submission is kept (by law or the City's archive plan).
+    retention_years: int = Field(default=10, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> "EService":
+        for name in ("target_groups", "resident_groups", "languages"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name} lists a value twice")
+        if self.health_care and self.saved_in_folder:
+            raise ValueError("health care services are never saved in the e-services folder")
+        return self

@@ -1,0 +1,38 @@
+"""Loading the catalogue: every data file validated once, on first use, and kept for the process."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from chalicelib.catalogue.schema import EService
+
+DATA_DIR = Path(__file__).with_name("data")
+
+
+class CatalogueError(ValueError):
+    """A catalogue data file is missing, malformed or disagrees with its file name."""
+
+
+def load_catalogue(data_dir: Path = DATA_DIR) -> dict[str, EService]:
+    services: dict[str, EService] = {}
+    for path in sorted(data_dir.glob("*.json")):
+        try:
+            service = EService.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except ValueError as exc:  # json.JSONDecodeError and pydantic.ValidationError both are
+            raise CatalogueError(f"{path.name}: {exc}") from exc
+        if service.id != path.stem:
+            raise CatalogueError(f"{path.name}: id {service.id!r} does not match the file name")
+        services[service.id] = service
+    if not services:
+        raise CatalogueError(f"no e-services in {data_dir}")
+    return services
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, EService]:
+    return load_catalogue()
+
+
+def get_service(service_id: str) -> EService | None:
+    return catalogue().get(service_id)

@@ -1,0 +1,250 @@
+"""The test identities of the development identity provider: people, their banks, phones and cards,
+and the Katso IDs of organisations. All of it is made up.
+
+Personal identity codes use the individual numbers 900–999, the range that the Digital and Population
+Data Services Agency reserves for temporary and test codes, so that no test code can ever be a real
+person's. They are valid codes for python-stdnum with ``allow_temporary=True``
+(``stdnum.fi.hetu.is_valid(code, allow_temporary=True)``), which is how a relying party must check
+them. Business IDs are valid for ``stdnum.fi.ytunnus`` (check digit computed) and fictitious.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from chalicelib.config import settings
+from chalicelib.errors import Invalid
+from chalicelib.i18n import N_
+
+# The code for every test person in every bank, on every tab (code app, code card, code calculator).
+BANK_CODE = "1234"
+# PIN 1 of every test person's certificate card.
+CARD_PIN = "1234"
+# The fixed password of every Katso test user.
+KATSO_PASSWORD = "katso1234"
+# A Finnish mobile number with a mobile certificate that never answers (the request times out).
+NEVER_ANSWERING_PHONE = "+358401230000"
+
+MAX_FIELD = 100
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str  # an opaque handle used in forms (never the personal identity code)
+    given_name: str
+    family_name: str
+    national_id: str
+    bank_user_id: str
+    phone: str  # E.164
+    description: str  # what the test person is for (shown on the provider's screens, in English)
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    business_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class KatsoUser:
+    username: str
+    given_name: str
+    family_name: str
+    organisation: Organisation
+    role: str  # main_user | user
+    same_person_as: str | None = None  # the key of the personal test identity of the same human
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True)
+class Bank:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Identification:
+    """A successful identification: what the ID token will assert. ``subject_key`` is what the
+    opaque ``sub`` is derived from; it never leaves the provider."""
+
+    method: str  # bank | mobile | card | katso
+    acr: str  # personal | corporate
+    subject_key: str
+    claims: dict
+
+    @property
+    def sub(self) -> str:
+        return subject(self.subject_key)
+
+
+PERSONS: tuple[Person, ...] = (
+    Person(
+        key="nordea-testaaja",
+        given_name="Portaalia Nordea",
+        family_name="Testaaja",
+        national_id="210281-9988",
+        bank_user_id="123456",
+        phone="+358401230001",
+        description="Finnish-speaking adult; also Katso main user of Testiyritys Oy",
+    ),
+    Person(
+        key="asa-testare",
+        given_name="Åsa Kristina",
+        family_name="Söderström-Testare",
+        national_id="150376-904V",
+        bank_user_id="234567",
+        phone="+358401230002",
+        description="Swedish-speaking adult",
+    ),
+    Person(
+        key="matti-perhe",
+        given_name="Matti Olavi",
+        family_name="Perhe-Testaaja",
+        national_id="080885-912Y",
+        bank_user_id="345678",
+        phone="+358401230003",
+        description="Parent of a minor (child Aino Perhe-Testaaja, 120317A9207)",
+    ),
+)
+
+TESTIYRITYS = Organisation(business_id="9876543-0", name="Testiyritys Oy")
+ESIMERKKIYHDISTYS = Organisation(business_id="9123456-5", name="Esimerkkiyhdistys ry")
+
+KATSO_USERS: tuple[KatsoUser, ...] = (
+    KatsoUser("testiyritys-paakayttaja", "Portaalia Nordea", "Testaaja", TESTIYRITYS, "main_user",
+              same_person_as="nordea-testaaja"),
+    KatsoUser("testiyritys-kayttaja", "Kaisa Kollega", "Testaaja", TESTIYRITYS, "user"),
+    KatsoUser("esimerkkiyhdistys-paakayttaja", "Erkki Esimerkki", "Yhdistyksinen", ESIMERKKIYHDISTYS, "main_user"),
+)
+
+BANKS: tuple[Bank, ...] = (
+    Bank("nordea", "Nordea"),
+    Bank("op", "OP"),
+    Bank("danske-bank", "Danske Bank"),
+    Bank("handelsbanken", "Handelsbanken"),
+    Bank("aktia", "Aktia"),
+    Bank("pop-pankki", "POP Pankki"),
+    Bank("s-pankki", "S-Pankki"),
+    Bank("saastopankki", "Säästöpankki"),
+    Bank("oma-saastopankki", "Oma Säästöpankki"),
+    Bank("alandsbanken", "Ålandsbanken"),
+)
+
+
+def bank(key: str) -> Bank | None:
+    return next((b for b in BANKS if b.key == key), None)
+
+
+def person(key: str) -> Person | None:
+    return next((p for p in PERSONS if p.key == key), None)
+
+
+def person_by_phone(phone_e164: str) -> Person | None:
+    return next((p for p in PERSONS if p.phone == phone_e164), None)
+
+
+def subject(subject_key: str) -> str:
+    """The stable, opaque ``sub``: a keyed hash, never the identifier itself."""
+    digest = hmac.new(settings().identity_pepper.encode(), f"dev-idp/sub/{subject_key}".encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def personal_identification(found: Person, method: str) -> Identification:
+    return Identification(
+        method=method,
+        acr="personal",
+        # One person, one sub, whichever of bank, mobile or card they use.
+        subject_key=f"person:{found.national_id}",
+        claims={
+            "given_name": found.given_name,
+            "family_name": found.family_name,
+            "name": found.name,
+            "national_id": found.national_id,
+        },
+    )
+
+
+def katso_identification(user: KatsoUser) -> Identification:
+    return Identification(
+        method="katso",
+        acr="corporate",
+        # A Katso ID is its own identity: its sub differs from the same human's personal one.
+        subject_key=f"katso:{user.username}",
+        claims={
+            "given_name": user.given_name,
+            "family_name": user.family_name,
+            "name": user.name,
+            "business_id": user.organisation.business_id,
+            "organisation_name": user.organisation.name,
+            "organisation_roles": [user.role],
+        },
+    )
+
+
+def _clean(value: str | None) -> str:
+    return (value or "").strip()[:MAX_FIELD]
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def identify_with_bank(bank_key: str, user_id: str, code: str) -> Identification:
+    """Check the access codes given on a bank's page. Raises Invalid with messages at the fields."""
+    user_id, code = _clean(user_id), _clean(code)
+    errors = {}
+    if not user_id:
+        errors["user_id"] = N_("Enter your user ID.")
+    if not code:
+        errors["code"] = N_("Enter the code.")
+    if errors:
+        raise Invalid(errors)
+    found = next((p for p in PERSONS if p.bank_user_id == user_id.replace(" ", "")), None)
+    if bank(bank_key) is None or found is None or not _same(code, BANK_CODE):
+        raise Invalid({
+            "user_id": N_("Check your user ID."),
+            "code": N_("The user ID or the code is wrong. Check them and try again."),
+        })
+    return personal_identification(found, "bank")
+
+
+def identify_with_card(person_key: str, pin: str) -> Identification:
+    """The card reader programme: the chosen certificate and PIN 1."""
+    pin = _clean(pin)
+    errors = {}
+    found = person(_clean(person_key))
+    if found is None:
+        errors["certificate"] = N_("Choose the certificate with your name on it.")
+    if not pin:
+        errors["pin"] = N_("Enter PIN 1.")
+    elif found is not None and not _same(pin, CARD_PIN):
+        errors["pin"] = N_("PIN 1 is wrong. Check it and try again.")
+    if errors:
+        raise Invalid(errors)
+    return personal_identification(found, "card")
+
+
+def identify_with_katso(username: str, password: str) -> Identification:
+    username, password = _clean(username), (password or "")[:MAX_FIELD]
+    errors = {}
+    if not username:
+        errors["username"] = N_("Enter your username.")
+    if not password:
+        errors["password"] = N_("Enter your fixed password.")
+    if errors:
+        raise Invalid(errors)
+    user = next((u for u in KATSO_USERS if u.username == username.casefold()), None)
+    if user is None or not _same(password, KATSO_PASSWORD):
+        raise Invalid({
+            "username": N_("Check your username."),
+            "password": N_("The username or the password is wrong. Check them and try again."),
+        })
+    return katso_identification(user)

@@ -1,0 +1,105 @@
+"""The division API's request and response bodies. The OpenAPI document is generated from these
+models (chalicelib/divisions/openapi.py), so the documentation cannot drift from the code."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["sent", "received", "processing", "info-requested", "decided", "cancelled"]
+NewStatus = Literal["received", "processing", "info-requested", "decided", "cancelled"]
+ITEM_NUMBER = r"^\d{6,12}$"
+THREAD_ID = r"^[0-9a-f]{32}$"
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StatusChange(_In):
+    """A new processing status. Allowed transitions: sent → any; received → processing,
+    info-requested, decided, cancelled; processing and info-requested → each other, decided,
+    cancelled; decided and cancelled are final."""
+
+    status: NewStatus
+    note: str | None = Field(default=None, max_length=2000, description="Shown to the customer with the status.")
+
+
+class AttachmentIn(_In):
+    filename: str = Field(min_length=1, max_length=255)
+    content_base64: str = Field(description="The file, base64-encoded; at most 2 MB decoded; PDF, JPEG, PNG or DOCX.")
+
+
+class MessageIn(_In):
+    """A message to the customer. Without thread_id it starts a new thread."""
+
+    text: str = Field(min_length=1, max_length=4000)
+    reply_allowed: bool = Field(default=True, description="May the customer answer in this thread.")
+    thread_id: str | None = Field(default=None, pattern=THREAD_ID)
+    author_name: str | None = Field(default=None, max_length=200, description="Shown to the customer; the division's name by default.")
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
+
+
+class SubmissionSummary(BaseModel):
+    item_number: str
+    service_id: str
+    status: Status
+    status_at: datetime
+    updated_at: datetime
+    health_care: bool
+
+
+class SubmissionList(BaseModel):
+    items: list[SubmissionSummary]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class AttachmentOut(BaseModel):
+    attachment_id: str
+    name: str
+    size: int
+    content_type: str
+    source: Literal["application", "complement", "message"]
+    download_url: str = Field(description="A short-lived (5 minutes) link to the file.")
+
+
+class EventOut(BaseModel):
+    kind: Literal["status", "message", "complement"]
+    at: datetime
+    status: Status | None = None
+    author: Literal["customer", "official"] | None = None
+    text: str | None = None
+    thread_id: str | None = None
+    reply_allowed: bool | None = None
+    attachment_ids: list[str] = Field(default_factory=list)
+
+
+class SubmissionDetail(SubmissionSummary):
+    language: str
+    sent_by: str
+    created_at: datetime
+    answers: dict
+    attachments: list[AttachmentOut]
+    events: list[EventOut] = Field(description="Oldest first: statuses, messages (in threads), complements.")
+
+
+class StatusChanged(BaseModel):
+    item_number: str
+    status: Status
+    status_at: datetime
+
+
+class MessagePosted(BaseModel):
+    item_number: str
+    thread_id: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[dict] | None = None

@@ -1,0 +1,1 @@
+"""E-service forms: definitions as data, validation of answers, drafts, attachments and sending."""

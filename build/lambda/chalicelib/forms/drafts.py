@@ -1,0 +1,160 @@
+"""Drafts: what a person has filled in so far, page by page, kept in their folder until sent.
+
+Saving a page is one GetItem and one PutItem (the first save of a new form: a profile read for the
+identity fields and a conditional PutItem). Answers are stored as typed, so nothing is lost even
+when a page has errors; identity fields are always taken from the identification, never the form.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from chalicelib import clock
+from chalicelib.config import settings
+from chalicelib.errors import Invalid, NotFound
+from chalicelib.forms import attachments as files
+from chalicelib.forms.answers import page_errors
+from chalicelib.forms.schema import FormDefinition
+from chalicelib.i18n import N_
+
+HARD_LIMIT = 10000  # characters kept of any one answer, whatever the field's own limit
+CONTROL_FIELDS = {"csrf_token", "action", "new", "remove_attachment", "page"}
+
+
+@dataclass
+class Owner:
+    """Whose folder the draft is in, and who is filling it in."""
+
+    owner_id: str
+    acting_name: str
+
+
+def identity_values(profile, acting_name: str) -> dict[str, str]:
+    """What prefills draw from: the identification (read-only) and the profile (editable)."""
+    values = {
+        "full_name": acting_name,
+        "given_name": profile.given_name or "",
+        "family_name": profile.family_name or "",
+        "personal_identity_code": profile.personal_identity_code or "",
+        "organisation_name": profile.organisation_name or "",
+        "business_id": profile.business_id or "",
+        "email": profile.email or "",
+        "phone": profile.phone or "",
+    }
+    if profile.kind == "organisation":
+        given, _, family = acting_name.partition(" ")
+        values.update(given_name=given, family_name=family)
+    return values
+
+
+def prefilled(form: FormDefinition, identity: dict[str, str]) -> dict:
+    return {f.name: identity.get(f.prefill, "") for f in form.fields() if f.prefill}
+
+
+def _expiry():
+    return clock.utcnow() + timedelta(days=settings().draft_retention_days)
+
+
+def load(owner: Owner, draft_id: str):
+    """The owner's draft, or NotFound: another customer's draft id answers exactly like a missing one."""
+    from pynamodb.exceptions import DoesNotExist
+
+    from chalicelib.models.forms import DraftModel
+
+    if not draft_id or len(draft_id) != 32 or not draft_id.isalnum():
+        raise NotFound("draft")
+    try:
+        draft = DraftModel.get(owner.owner_id, draft_id)
+    except DoesNotExist:
+        raise NotFound("draft") from None
+    if draft.expires_at <= clock.utcnow():  # TTL deletion may lag up to two days
+        raise NotFound("draft")
+    return draft
+
+
+def new(owner: Owner, draft_id: str, form: FormDefinition, identity: dict[str, str]):
+    from chalicelib.models.forms import DraftModel
+
+    now = clock.utcnow()
+    return DraftModel(
+        owner_id=owner.owner_id,
+        draft_id=draft_id,
+        service_id=form.id,
+        answers=prefilled(form, identity),
+        attachments=[],
+        page_reached=1,
+        created_by=owner.acting_name,
+        created_at=now,
+        updated_at=now,
+        expires_at=_expiry(),
+    )
+
+
+def apply_page(form: FormDefinition, draft, page_number: int, posted: dict[str, str], lists: dict[str, list[str]],
+               uploads: dict[str, list[files.Upload]], remove: list[str]) -> dict:
+    """Put what was posted for one page into the draft; returns the page's errors (field -> message).
+
+    Unknown field names are refused (Invalid) before anything changes: a browser never sends them.
+    """
+    page = form.pages[page_number - 1]
+    names = {f.name for f in page.fields}
+    unknown = set(posted) - names - CONTROL_FIELDS
+    if unknown:
+        raise Invalid({"form": N_("The form contained fields it does not have. Reload the page and try again.")})
+    answers = dict(draft.answers or {})
+    upload_errors: dict = {}
+    for f in page.fields:
+        if f.readonly or f.type == "attachment":
+            continue
+        if f.type == "multichoice":
+            answers[f.name] = [v[:100] for v in lists.get(f.name, [])][:50]
+        elif f.type == "checkbox":
+            answers[f.name] = "yes" if posted.get(f.name) == "yes" else ""
+        else:
+            answers[f.name] = (posted.get(f.name) or "")[:HARD_LIMIT]
+    kept = [a for a in draft.attachments if a.attachment_id not in set(remove)]
+    removed = [a.s3_key for a in draft.attachments if a.attachment_id in set(remove)]
+    for f in page.fields:
+        if f.type != "attachment":
+            continue
+        for upload in uploads.get(f.name, []):
+            if not upload.filename and not upload.content:
+                continue  # the file input was left empty
+            try:
+                kept.append(files.store(upload, f.name))
+            except files.AttachmentRefused as refused:
+                upload_errors[f.name] = refused.message
+    if removed:
+        files.delete(removed)
+    from chalicelib.models.forms import AttachmentRef
+
+    draft.answers = answers
+    draft.attachments = [a if isinstance(a, AttachmentRef) else AttachmentRef(**a) for a in kept]
+    draft.page_reached = max(draft.page_reached or 1, page_number)
+    draft.updated_at = clock.utcnow()
+    draft.expires_at = _expiry()
+    return {**page_errors(page, answers, draft.attachments), **upload_errors}
+
+
+def save(draft, *, is_new: bool) -> None:
+    """One PutItem. A new draft is written only if it does not exist yet (a retried first save)."""
+    from chalicelib.models.forms import DraftModel
+
+    if is_new:
+        draft.save(condition=DraftModel.draft_id.does_not_exist())
+    else:
+        draft.save(condition=DraftModel.sent_item_number.does_not_exist())
+
+
+def remove(owner: Owner, draft_id: str) -> None:
+    """Delete the draft and its uploaded files."""
+    draft = load(owner, draft_id)
+    files.delete([a.s3_key for a in draft.attachments])
+    draft.delete()
+
+
+def list_drafts(owner_id: str) -> list:
+    from chalicelib.models.forms import DraftModel
+
+    now = clock.utcnow()
+    return [d for d in DraftModel.query(owner_id) if d.expires_at > now and not d.sent_item_number]

@@ -1,0 +1,166 @@
+"""Signing in and out, registration on the first sign-in, and keeping a session alive."""
+from __future__ import annotations
+
+import json
+import logging
+
+from chalice import Blueprint, Response
+
+from chalicelib import sessions
+from chalicelib.config import settings
+from chalicelib.errors import Invalid
+from chalicelib.identity import profiles
+from chalicelib.identity.http import ProviderUnavailable
+from chalicelib.identity.signin import SignInFailed, complete_sign_in, start_sign_in
+from chalicelib.privacy import audit
+from chalicelib.web.urls import safe_return_path
+from chalicelib.web.views import page_view
+
+bp = Blueprint(__name__)
+log = logging.getLogger("portal.identity")
+FORM = ["application/x-www-form-urlencoded"]
+BINDING_COOKIE = "signin"
+BINDING_SECONDS = 600
+
+
+def _binding_cookie(page, value: str) -> str:
+    parts = [f"{BINDING_COOKIE}={value}", f"Path={page.request.base_path or '/'}", f"Max-Age={BINDING_SECONDS}",
+             "HttpOnly", "SameSite=Lax"]
+    if settings().secure_cookies:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+@bp.route("/sign-in", methods=["GET"])
+@page_view(bp)
+def sign_in(page):
+    next_path = safe_return_path(page.request.query.get("next"), default="/")
+    if page.signed_in:
+        return page.redirect(next_path)
+    customer = page.request.query.get("customer")
+    return page.render(
+        "auth/sign_in.html",
+        customer=customer if customer in ("personal", "corporate") else None,
+        next_path=next_path,
+    )
+
+
+@bp.route("/sign-in/start", methods=["GET"])
+@page_view(bp)
+def start(page):
+    customer = page.request.query.get("customer")
+    if customer not in ("personal", "corporate"):
+        return page.redirect("/sign-in")
+    try:
+        started = start_sign_in(
+            customer=customer,
+            return_path=safe_return_path(page.request.query.get("next"), default="/"),
+            language=page.language,
+        )
+    except ProviderUnavailable as unavailable:
+        log.error("identity provider unavailable: %s", unavailable)
+        return page.render("auth/failed.html", status=503, reason="provider-unavailable", headers={"Retry-After": "60"})
+    page.cookies.append(_binding_cookie(page, started.browser_binding))
+    return page.response("", status=303, headers={"Location": started.redirect_url, "Content-Type": "text/plain"})
+
+
+@bp.route("/auth/callback", methods=["GET"])
+@page_view(bp)
+def callback(page):
+    page.cookies.append(sessions.clear_cookie_header(page.request.base_path, BINDING_COOKIE))
+    try:
+        identity, return_path = complete_sign_in(page.request.query, page.request.cookies.get(BINDING_COOKIE))
+    except SignInFailed as failed:
+        audit.sign_in(None, "unknown", success=False, reason=failed.reason)
+        return page.render("auth/failed.html", status=400, reason=failed.reason)
+    if page.session is not None:  # a new id at every sign-in
+        sessions.destroy(page.session)
+    profile_id = profiles.find_profile_id(identity)
+    token, _ = sessions.create_session(identity, profile_id, return_path)
+    page.cookies.append(sessions.cookie_header(token, page.request.base_path))
+    if profile_id is None:
+        return page.redirect("/register")
+    profiles.record_sign_in(profile_id, identity.method)
+    audit.sign_in(profile_id, identity.method, success=True)
+    return page.redirect(return_path)
+
+
+def _contact_form(page) -> profiles.ContactForm:
+    return profiles.ContactForm.from_fields(page.request.form(), page.request.form_list("methods"))
+
+
+@bp.route("/register", methods=["GET"])
+@page_view(bp, access="registering")
+def registration(page):
+    identity = page.session.pending_identity
+    form = profiles.ContactForm(language=page.language, methods=())
+    return page.render("auth/register.html", identity=identity, form=form, errors={})
+
+
+@bp.route("/register", methods=["POST"], content_types=FORM)
+@page_view(bp, access="registering")
+def register(page):
+    identity = page.session.pending_identity
+    form = _contact_form(page)
+    try:
+        profile_id = profiles.register(identity, form)
+    except Invalid as invalid:
+        return page.render("auth/register.html", status=400, identity=identity, form=form, errors=invalid.errors)
+    sessions.complete_registration(page.session, profile_id)
+    audit.sign_in(profile_id, identity.method, success=True, reason="registration")
+    return page.redirect(page.session.return_path)
+
+
+@bp.route("/register/cancel", methods=["POST"], content_types=FORM)
+@page_view(bp, access="registering")
+def cancel_registration(page):
+    sessions.destroy(page.session)
+    page.cookies.append(sessions.clear_cookie_header(page.request.base_path))
+    return page.redirect("/signed-out", reason="cancelled")
+
+
+@bp.route("/sign-out", methods=["POST"], content_types=FORM)
+@page_view(bp)
+def sign_out(page):
+    if page.session is not None:
+        sessions.destroy(page.session)
+        page.cookies.append(sessions.clear_cookie_header(page.request.base_path))
+    return page.redirect("/signed-out")
+
+
+@bp.route("/signed-out", methods=["GET"])
+@page_view(bp)
+def signed_out(page):
+    reason = page.request.query.get("reason")
+    return page.render("auth/signed_out.html", reason=reason if reason in ("timeout", "cancelled") else None)
+
+
+@bp.route("/session/extend", methods=["POST"], content_types=FORM + ["application/json"])
+@page_view(bp)
+def extend_session(page):
+    """ "Continue" in the timeout warning: slide the idle expiry; JSON for the script, a page without it."""
+    wants_json = "application/json" in page.request.headers.get("accept", "")
+    if page.session is None:
+        if wants_json:
+            return Response(body=json.dumps({"signed_in": False}), status_code=401,
+                            headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+        return page.redirect("/sign-in", notice="timeout")
+    sessions.extend(page.session)
+    if wants_json:
+        return Response(body=json.dumps({"signed_in": True, "seconds_left": page.session.seconds_left()}),
+                        status_code=200, headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+    return page.redirect(safe_return_path(page.request.form().get("next"), default="/"))
+
+
+@bp.route("/session/status", methods=["GET"])
+def session_status():
+    """How long the session has left, without extending it (the timeout warning asks before acting)."""
+    from chalicelib.web.request import parse_cookies
+
+    cookies = parse_cookies((bp.current_request.headers or {}).get("cookie"))
+    loaded = sessions.load_session(cookies.get(sessions.COOKIE), touch=False)
+    body = {"signed_in": loaded.session is not None}
+    if loaded.session is not None:
+        body["seconds_left"] = loaded.session.seconds_left()
+    return Response(body=json.dumps(body), status_code=200 if loaded.session else 401,
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})

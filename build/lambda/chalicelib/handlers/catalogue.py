@@ -1,0 +1,44 @@
+"""The catalogue of e-services: the searchable list and each service's description page."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.catalogue import labels
+from chalicelib.catalogue.search import SearchFilters, search
+from chalicelib.catalogue.store import get_service
+from chalicelib.errors import NotFound
+from chalicelib.web.views import page_view
+
+bp = Blueprint(__name__)
+
+LABELS = {
+    "topics": labels.TOPIC_LABELS,
+    "groups": labels.TARGET_GROUP_LABELS,
+    "residents": labels.RESIDENT_GROUP_LABELS,
+}
+
+
+@bp.route("/e-services", methods=["GET"])
+@page_view(bp)
+def catalogue_list(page):
+    filters = SearchFilters.parse(page.request.query)
+    return page.render("catalogue/list.html", filters=filters, results=search(filters, page.language), **LABELS)
+
+
+def _service(service_id: str):
+    service = get_service(service_id)
+    if service is None:
+        raise NotFound(service_id)
+    return service
+
+
+@bp.route("/e-services/{service_id}", methods=["GET"])
+@page_view(bp)
+def service_description(page, service_id):
+    return page.render(
+        "catalogue/service.html",
+        service=_service(service_id),
+        alternative_labels=labels.ALTERNATIVE_LABELS,
+        language_labels=labels.LANGUAGE_LABELS,
+        **LABELS,
+    )

@@ -1,0 +1,113 @@
+"""The e-services folder: the list, "Open the information", the application, complements,
+replies to officials' messages and "Use as template"."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import folder
+from chalicelib.catalogue.store import catalogue
+from chalicelib.errors import Invalid
+from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES, Upload
+from chalicelib.web.views import page_view
+
+bp = Blueprint(__name__)
+FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
+
+
+def _owner(page) -> str:
+    return page.session.profile_id
+
+
+def _int(value, default=1) -> int:
+    try:
+        return max(1, min(int(value), 10_000))
+    except (TypeError, ValueError):
+        return default
+
+
+@bp.route("/folder", methods=["GET"])
+@page_view(bp, access="signed_in")
+def folder_list(page):
+    query = page.request.query
+    listing = folder.list_folder(_owner(page), language=page.language, query=query.get("q", "")[:50],
+                                 sort=query.get("sort", "updated"), page=_int(query.get("page")))
+    return page.render(
+        "folder/index.html", listing=listing, drafts=folder.drafts(_owner(page)), services=catalogue(),
+        status_labels=folder.STATUS_LABELS, removed=query.get("removed") == "1",
+        searched=bool(query.get("q", "").strip()),
+    )
+
+
+def _item_page(page, item_number, *, status=200, errors=None, typed=None, focus=None):
+    view = folder.view_item(_owner(page), item_number)
+    return page.render(
+        "folder/item.html", status=status, view=view, item=view.item, service=catalogue().get(view.item.service_id),
+        status_labels=folder.STATUS_LABELS, errors=errors or {}, typed=typed or {}, focus=focus,
+        max_mb=MAX_BYTES // (1024 * 1024), allowed_types=ALLOWED_LABEL,
+    )
+
+
+@bp.route("/folder/{item_number}", methods=["GET"])
+@page_view(bp, access="signed_in")
+def open_item(page, item_number):
+    return _item_page(page, item_number)
+
+
+@bp.route("/folder/{item_number}/application", methods=["GET"])
+@page_view(bp, access="signed_in")
+def show_application(page, item_number):
+    from chalicelib.forms.display import display_value
+    from chalicelib.forms.store import form_for
+
+    item = folder.get_item(_owner(page), item_number)
+    return page.render("folder/application.html", item=item, form=form_for(item.service_id),
+                       service=catalogue().get(item.service_id), display=display_value)
+
+
+def _uploads(page) -> list[Upload]:
+    return [Upload(f.filename, f.content) for f in page.request.files()]
+
+
+@bp.route("/folder/{item_number}/complement", methods=["GET"])
+@page_view(bp, access="signed_in")
+def complement_form(page, item_number):
+    item = folder.get_item(_owner(page), item_number)
+    return page.render("folder/complement.html", item=item, service=catalogue().get(item.service_id), errors={},
+                       typed="", max_mb=MAX_BYTES // (1024 * 1024), allowed_types=ALLOWED_LABEL)
+
+
+@bp.route("/folder/{item_number}/complement", methods=["POST"], content_types=FORM_TYPES)
+@page_view(bp, access="signed_in")
+def complement(page, item_number):
+    text = page.request.form().get("text", "")
+    try:
+        folder.complement(_owner(page), item_number, text=text, uploads=_uploads(page), author_name=page.session.acting_name)
+    except Invalid as invalid:
+        item = folder.get_item(_owner(page), item_number)
+        return page.render("folder/complement.html", status=400, item=item, service=catalogue().get(item.service_id),
+                           errors=invalid.errors, typed=text, max_mb=MAX_BYTES // (1024 * 1024), allowed_types=ALLOWED_LABEL)
+    return page.redirect(f"/folder/{item_number}", done="complemented")
+
+
+@bp.route("/folder/{item_number}/messages/{thread_id}", methods=["POST"], content_types=FORM_TYPES)
+@page_view(bp, access="signed_in")
+def reply(page, item_number, thread_id):
+    text = page.request.form().get("text", "")
+    try:
+        folder.reply(_owner(page), item_number, thread_id, text=text, uploads=_uploads(page),
+                     author_name=page.session.acting_name)
+    except Invalid as invalid:
+        return _item_page(page, item_number, status=400, errors={thread_id: invalid.errors}, typed={thread_id: text},
+                          focus=thread_id)
+    return page.redirect(f"/folder/{item_number}", done="sent")
+
+
+@bp.route("/folder/{item_number}/template", methods=["POST"], content_types=FORM_TYPES)
+@page_view(bp, access="signed_in")
+def use_as_template(page, item_number):
+    from chalicelib.forms.drafts import identity_values
+    from chalicelib.identity.profiles import get_profile
+
+    identity = identity_values(get_profile(_owner(page)), page.session.acting_name)
+    draft = folder.use_as_template(_owner(page), item_number, identity=identity, acting_name=page.session.acting_name)
+    return page.redirect(f"/drafts/{draft.draft_id}/pages/1")

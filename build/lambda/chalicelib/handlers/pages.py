@@ -1,0 +1,42 @@
+"""The public pages: the front page, the instructions and the sign-in entry point."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.web.views import page_view
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/", methods=["GET"])
+@page_view(bp)
+def front_page(page):
+    from chalicelib.catalogue.labels import TOPIC_LABELS
+    from chalicelib.catalogue.search import popular
+
+    if page.signed_in:
+        return signed_in_front_page(page)
+    return page.render("pages/front.html", popular=popular(page.language), topics=TOPIC_LABELS)
+
+
+def signed_in_front_page(page):
+    from chalicelib import folder
+    from chalicelib.catalogue.search import health_care, popular
+    from chalicelib.catalogue.store import catalogue
+    from chalicelib.identity.profiles import get_profile
+
+    return page.render(
+        "pages/home.html",
+        profile=get_profile(page.session.profile_id),
+        latest_events=folder.latest(page.session.profile_id),
+        services=catalogue(),
+        status_labels=folder.STATUS_LABELS,
+        popular=popular(page.language),
+        health_care=health_care(page.language),
+    )
+
+
+@bp.route("/instructions", methods=["GET"])
+@page_view(bp)
+def instructions(page):
+    return page.render("pages/instructions.html")

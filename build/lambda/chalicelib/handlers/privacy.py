@@ -1,0 +1,55 @@
+"""My data: download it (JSON and a readable page), and delete the profile."""
+from __future__ import annotations
+
+import json
+
+from chalice import Blueprint, Response
+
+from chalicelib import sessions
+from chalicelib.identity.profiles import get_profile
+from chalicelib.privacy import mydata
+from chalicelib.web.views import page_view
+
+bp = Blueprint(__name__)
+FORM = ["application/x-www-form-urlencoded"]
+
+
+@bp.route("/profile/my-data", methods=["GET"])
+@page_view(bp, access="signed_in")
+def my_data(page):
+    return page.render("privacy/my_data.html", data=mydata.collect(page.session.profile_id))
+
+
+@bp.route("/profile/my-data.json", methods=["GET"])
+@page_view(bp, access="signed_in")
+def my_data_json(page):
+    data = mydata.collect(page.session.profile_id)
+    return Response(body=json.dumps(data, ensure_ascii=False, indent=2, default=str), status_code=200, headers={
+        "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store",
+        "Content-Disposition": 'attachment; filename="my-data.json"', "X-Content-Type-Options": "nosniff"})
+
+
+@bp.route("/profile/delete", methods=["GET"])
+@page_view(bp, access="signed_in")
+def confirm_delete(page):
+    profile = get_profile(page.session.profile_id)
+    return page.render("privacy/delete.html", profile=profile, allowed=mydata.can_delete(profile, page.session.record.roles))
+
+
+@bp.route("/profile/delete", methods=["POST"], content_types=FORM)
+@page_view(bp, access="signed_in")
+def delete(page):
+    if page.request.form().get("confirm") != "yes":
+        profile = get_profile(page.session.profile_id)
+        return page.render("privacy/delete.html", status=400, profile=profile, missing_confirmation=True,
+                           allowed=mydata.can_delete(profile, page.session.record.roles))
+    kept = mydata.delete_profile(page.session.profile_id, list(page.session.record.roles))
+    page.cookies.append(sessions.clear_cookie_header(page.request.base_path))
+    return page.redirect("/profile/deleted", kept=kept)
+
+
+@bp.route("/profile/deleted", methods=["GET"])
+@page_view(bp)
+def deleted(page):
+    kept = page.request.query.get("kept", "0")
+    return page.render("privacy/deleted.html", kept=int(kept) if kept.isdigit() and len(kept) < 7 else 0)

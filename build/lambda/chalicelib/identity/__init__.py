@@ -1,0 +1,1 @@
+"""Strong identification: the OpenID Connect relying party, identity claims and customer profiles."""

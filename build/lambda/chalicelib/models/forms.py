@@ -1,0 +1,156 @@
+"""Drafts, submissions, their events, and the item-number counter.
+
+Access patterns (docs/data-model.md):
+- a form page: GetItem drafts[(owner_id, draft_id)]; saving it: PutItem of the same item
+- drafts in the folder: Query drafts[owner_id]
+- sending: UpdateItem counters ADD (the item number), then one transaction that puts the
+  submission and its "Sent" event and turns the draft into a short-lived "sent" marker
+- the folder's list: Query the sparse GSI owner-updated (only what the list shows is projected)
+- an item: GetItem submissions[item_number] + Query events[item_number]
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.models.base import table_meta
+
+
+class AttachmentRef(MapAttribute):
+    attachment_id = UnicodeAttribute()
+    field = UnicodeAttribute()  # the form field, or "complement" / "message" later
+    name = UnicodeAttribute()  # sanitised original name, shown to the customer
+    size = NumberAttribute()
+    content_type = UnicodeAttribute()
+    s3_key = UnicodeAttribute()  # attachments/<uuid4>: unguessable, no personal data
+
+
+class DraftModel(Model):
+    Meta = table_meta("drafts")
+
+    owner_id = UnicodeAttribute(hash_key=True)  # the folder's owner (person or organisation profile)
+    draft_id = UnicodeAttribute(range_key=True)  # uuid4 hex, chosen when the form is first shown
+    service_id = UnicodeAttribute()
+    answers = JSONAttribute(default=dict)  # field name -> what the person typed (str or list of str)
+    attachments = ListAttribute(of=AttachmentRef, default=list)
+    page_reached = NumberAttribute(default=1)
+    created_by = UnicodeAttribute()  # the acting person's name, for an organisation's shared folder
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()  # 90 days after the last update (configurable); also filtered on read
+    # Once sent, the draft stays for a day as a marker: a second Send answers with the same item number.
+    sent_item_number = UnicodeAttribute(null=True)
+
+
+class OwnerUpdatedIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-updated"
+        projection = IncludeProjection(["service_id", "status", "status_at", "unseen_since", "created_at", "last_event"])
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    updated_sort = UnicodeAttribute(range_key=True)
+
+
+class DivisionUpdatedIndex(GlobalSecondaryIndex):
+    """Everything a division handles (health care included), newest change last: the division API's list."""
+
+    class Meta:
+        index_name = "division-updated"
+        projection = IncludeProjection(["service_id", "status", "status_at", "health_care", "created_at", "owner_id",
+                                        "sender_id"])
+
+    division_id = UnicodeAttribute(hash_key=True)
+    updated_sort = UnicodeAttribute(range_key=True)
+
+
+class BySenderIndex(GlobalSecondaryIndex):
+    """Every submission a profile sent (health care included): the customer's own data download and
+    detaching submissions when a profile is deleted."""
+
+    class Meta:
+        index_name = "by-sender"
+        projection = KeysOnlyProjection()
+
+    sender_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class RetentionIndex(GlobalSecondaryIndex):
+    """Sparse: only decided or cancelled submissions carry ``retain_until``; the daily retention job
+    queries what has expired instead of scanning."""
+
+    class Meta:
+        index_name = "retention"
+        projection = KeysOnlyProjection()
+
+    retain_shard = UnicodeAttribute(hash_key=True)
+    retain_until = UTCDateTimeAttribute(range_key=True)
+
+
+class SubmissionModel(Model):
+    Meta = table_meta("submissions")
+
+    item_number = UnicodeAttribute(hash_key=True)  # "046283": zero-padded, sequential
+    # The folder it belongs to; absent for health care submissions, which never enter a folder
+    # (the sparse index then leaves them out).
+    owner_id = UnicodeAttribute(null=True)
+    sender_id = UnicodeAttribute()  # the profile that sent it (for health care: the only link)
+    sent_by = UnicodeAttribute()  # the acting person's name
+    service_id = UnicodeAttribute()
+    division_id = UnicodeAttribute()  # the division that processes it (from the catalogue)
+    health_care = BooleanAttribute(default=False)
+    status = UnicodeAttribute()
+    status_at = UTCDateTimeAttribute()
+    answers = JSONAttribute()  # validated, normalised answers of the visible fields
+    attachments = ListAttribute(of=AttachmentRef, default=list)
+    language = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    updated_sort = UnicodeAttribute()  # "<updated_at ISO>#<item_number>"
+    unseen_since = UTCDateTimeAttribute(null=True)  # the oldest thing the customer has not opened yet
+    seen_at = UTCDateTimeAttribute(null=True)
+    # What changed last, for notifications: "sent", "status:<status>", "message", "complement".
+    last_event = UnicodeAttribute(default="sent")
+    # Set when the matter is decided or cancelled: removed by the daily retention job after this.
+    retain_shard = UnicodeAttribute(null=True)
+    retain_until = UTCDateTimeAttribute(null=True)
+    owner_updated = OwnerUpdatedIndex()
+    division_updated = DivisionUpdatedIndex()
+    by_sender = BySenderIndex()
+    retention = RetentionIndex()
+
+
+class EventModel(Model):
+    """The item's timeline: status changes, messages (in threads) and complements."""
+
+    Meta = table_meta("events")
+
+    item_number = UnicodeAttribute(hash_key=True)
+    event_sort = UnicodeAttribute(range_key=True)  # "<created_at ISO>#<event_id>"
+    kind = UnicodeAttribute()  # status | message | complement
+    status = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    author = UnicodeAttribute(null=True)  # customer | official
+    author_name = UnicodeAttribute(null=True)  # the acting person, or the division's name
+    text = UnicodeAttribute(null=True)  # a message, a complement, or a status note for the customer
+    thread_id = UnicodeAttribute(null=True)
+    # On an official's message: may the customer answer in this thread (from now on)?
+    reply_allowed = BooleanAttribute(null=True)
+    attachments = ListAttribute(of=AttachmentRef, default=list)
+
+
+class CounterModel(Model):
+    Meta = table_meta("counters")
+
+    name = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(default=0)

@@ -1,0 +1,69 @@
+"""Who is who: identities (keyed hashes of identifiers) point at profiles; profiles hold contact data.
+
+Access patterns (see docs/data-model.md):
+- sign-in finds the profile: GetItem identities[identity_hash]
+- every signed-in page: GetItem profiles[profile_id]
+- registration: one transaction puts both, each ``attribute_not_exists``
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+from chalicelib.models.base import table_meta
+
+
+class IdentityModel(Model):
+    Meta = table_meta("identities")
+
+    # HMAC-SHA256 of "person:<personal identity code>" or "organisation:<Business ID>" with a secret pepper.
+    identity_hash = UnicodeAttribute(hash_key=True)
+    profile_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # person | organisation
+    created_at = UTCDateTimeAttribute()
+
+
+class PendingNotificationsIndex(GlobalSecondaryIndex):
+    """Sparse: only profiles with something unsent carry ``notify_shard``; the sweep's reads follow
+    the number of pending customers, never the number of profiles. Sixteen shards (the last hex digit
+    of the profile id) spread the partition."""
+
+    class Meta:
+        index_name = "pending-notifications"
+        projection = IncludeProjection(["email", "phone", "notify_methods", "notify_language", "last_notified_at",
+                                        "notify_failures", "notify_blocked_reason"])
+
+    notify_shard = UnicodeAttribute(hash_key=True)
+    notify_pending_since = UTCDateTimeAttribute(range_key=True)
+
+
+class ProfileModel(Model):
+    Meta = table_meta("profiles")
+
+    profile_id = UnicodeAttribute(hash_key=True)  # uuid4 hex; also the id of the profile's folder
+    kind = UnicodeAttribute()  # person | organisation
+    # From the identification; never edited in the portal.
+    given_name = UnicodeAttribute(null=True)
+    family_name = UnicodeAttribute(null=True)
+    personal_identity_code = UnicodeAttribute(null=True)
+    organisation_name = UnicodeAttribute(null=True)
+    business_id = UnicodeAttribute(null=True)
+    # Given at registration, edited in My profile.
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)  # E.164, +358...
+    notify_methods = ListAttribute(of=UnicodeAttribute, default=list)  # "email", "sms"
+    notify_language = UnicodeAttribute(default="fi")
+    consent_at = UTCDateTimeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    last_login_at = UTCDateTimeAttribute(null=True)
+    previous_login_at = UTCDateTimeAttribute(null=True)
+    last_login_method = UnicodeAttribute(null=True)
+    # Notifications: set while something new waits for the hourly sweep (see chalicelib/notifications).
+    notify_shard = UnicodeAttribute(null=True)
+    notify_pending_since = UTCDateTimeAttribute(null=True)
+    last_notified_at = UTCDateTimeAttribute(null=True)
+    notify_failures = NumberAttribute(default=0)
+    notify_blocked_reason = UnicodeAttribute(null=True)
+    pending_notifications = PendingNotificationsIndex()

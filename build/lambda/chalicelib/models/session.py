@@ -1,0 +1,72 @@
+"""Server-side sessions and the short-lived sign-in transactions of the OpenID Connect flow.
+
+Access patterns:
+- every request with a session cookie: GetItem sessions[sha256(cookie)]; UpdateItem at most once a
+  minute to slide the idle expiry; DeleteItem at sign-out or expiry.
+- sign-in: PutItem login transaction keyed by sha256(state); the callback reads it and deletes it
+  with a condition, so a replayed callback finds nothing.
+"""
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, ListAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.models.base import table_meta
+
+
+class ByProfileIndex(GlobalSecondaryIndex):
+    """A profile's sessions: only for ending them all when the profile is deleted."""
+
+    class Meta:
+        index_name = "by-profile"
+        projection = KeysOnlyProjection()
+
+    profile_id = UnicodeAttribute(hash_key=True)
+
+
+class SessionModel(Model):
+    Meta = table_meta("sessions")
+
+    session_hash = UnicodeAttribute(hash_key=True)  # SHA-256 of the 256-bit cookie value
+    profile_id = UnicodeAttribute(null=True)  # None while the user registers
+    # The identification's claims, kept only while registration is pending (then removed).
+    pending_identity = JSONAttribute(null=True)
+    acting_name = UnicodeAttribute()  # the signed-in person's name (for organisations: the acting person)
+    method = UnicodeAttribute()  # bank | mobile | card | katso
+    customer = UnicodeAttribute()  # personal | corporate
+    roles = ListAttribute(of=UnicodeAttribute, default=list)
+    return_path = UnicodeAttribute(default="/")  # where registration continues to
+    csrf_token = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    last_seen_at = UTCDateTimeAttribute()
+    idle_expires_at = UTCDateTimeAttribute()
+    absolute_expires_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+    by_profile = ByProfileIndex()
+
+
+class LoginTransactionModel(Model):
+    Meta = table_meta("login-transactions")
+
+    state_hash = UnicodeAttribute(hash_key=True)
+    browser_hash = UnicodeAttribute()  # SHA-256 of the cookie that binds the flow to one browser
+    nonce = UnicodeAttribute()
+    code_verifier = UnicodeAttribute()
+    return_path = UnicodeAttribute()
+    customer = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+class PostStashModel(Model):
+    """What a person posted when their session had just expired (form fields only, no files), kept
+    an hour under a random cookie so that signing in again puts it into their draft."""
+
+    Meta = table_meta("post-stashes")
+
+    stash_hash = UnicodeAttribute(hash_key=True)  # SHA-256 of the cookie value
+    path = UnicodeAttribute()  # the page the fields were posted to
+    fields = JSONAttribute()  # [[name, value], ...]
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()

@@ -1,0 +1,100 @@
+"""A customer's own data: everything the portal holds about a profile, and deleting the profile."""
+from __future__ import annotations
+
+from chalicelib import clock
+from chalicelib.errors import Forbidden
+
+DELETED = "deleted-profile"
+
+
+def _profile_dict(profile) -> dict:
+    fields = ("kind", "given_name", "family_name", "personal_identity_code", "organisation_name", "business_id", "email",
+              "phone", "notify_methods", "notify_language", "consent_at", "created_at", "updated_at", "last_login_at",
+              "previous_login_at", "last_login_method", "last_notified_at")
+    data = {f: getattr(profile, f) for f in fields}
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items() if v not in (None, [], "")}
+
+
+def _sent(profile_id: str) -> list:
+    from chalicelib.models.forms import SubmissionModel
+
+    numbers = [k.item_number for k in SubmissionModel.by_sender.query(profile_id)]
+    return list(SubmissionModel.batch_get(numbers)) if numbers else []
+
+
+def collect(profile_id: str) -> dict:
+    """The machine-readable copy of "Download my data"."""
+    from chalicelib.catalogue.store import get_service
+    from chalicelib.forms.drafts import list_drafts
+    from chalicelib.identity.profiles import get_profile
+    from chalicelib.models.forms import EventModel
+    from chalicelib.privacy import audit
+
+    profile = get_profile(profile_id)
+    submissions = []
+    for item in sorted(_sent(profile_id), key=lambda i: i.item_number):
+        service = get_service(item.service_id)
+        events = list(EventModel.query(item.item_number))
+        submissions.append({
+            "item_number": item.item_number,
+            "e_service": service.name.en if service else item.service_id,
+            "status": item.status,
+            "sent_at": item.created_at.isoformat(),
+            "sent_by": item.sent_by,
+            "answers": item.answers,
+            "attachments": [a.name for a in item.attachments] + [a.name for e in events for a in (e.attachments or [])],
+            "events": [{k: v for k, v in {
+                "at": e.created_at.isoformat(), "kind": e.kind, "status": e.status, "author": e.author, "text": e.text,
+                "thread_id": e.thread_id} .items() if v is not None} for e in events],
+        })
+    return {
+        "generated_at": clock.utcnow().isoformat(),
+        "profile": _profile_dict(profile),
+        "submissions": submissions,
+        "drafts": [{"e_service": d.service_id, "updated_at": d.updated_at.isoformat(), "answers": d.answers,
+                    "attachments": [a.name for a in d.attachments]} for d in list_drafts(profile_id)],
+        "audit": [{k: v for k, v in {
+            "at": a.at.isoformat(), "action": a.action, "actor": a.actor, "division": a.division_id,
+            "item_number": a.item_number, "method": a.method, "detail": a.detail}.items() if v is not None}
+            for a in audit.for_profile(profile_id, limit=1000)],
+    }
+
+
+def can_delete(profile, roles: list[str]) -> bool:
+    """A person deletes their own profile; an organisation's only its main user (from the identification)."""
+    return profile.kind == "person" or "main_user" in roles
+
+
+def delete_profile(profile_id: str, roles: list[str]) -> int:
+    """Remove the profile, its identity link, drafts (with files), sessions and pending notifications.
+    Submissions the divisions must keep are kept, detached from the profile. Returns how many were kept."""
+    from chalicelib.forms.attachments import delete as delete_files
+    from chalicelib.identity.claims import Identity
+    from chalicelib.identity.profiles import get_profile
+    from chalicelib.models.forms import DraftModel, SubmissionModel
+    from chalicelib.models.identity import IdentityModel
+    from chalicelib.models.session import SessionModel
+    from chalicelib.privacy import audit
+
+    profile = get_profile(profile_id)
+    if not can_delete(profile, roles):
+        raise Forbidden("only the organisation's main user may delete its profile")
+    kept = 0
+    for item in _sent(profile_id):
+        actions = [SubmissionModel.sender_id.set(DELETED)]
+        if item.owner_id:
+            actions.append(SubmissionModel.owner_id.remove())
+        item.update(actions=actions)
+        kept += 1
+    for draft in DraftModel.query(profile_id):
+        delete_files([a.s3_key for a in draft.attachments])
+        draft.delete()
+    identity = Identity(customer="personal" if profile.kind == "person" else "corporate", method="bank",
+                        given_name="", family_name="", personal_identity_code=profile.personal_identity_code,
+                        business_id=profile.business_id)
+    IdentityModel(identity.identity_hash).delete()
+    for key in SessionModel.by_profile.query(profile_id):
+        SessionModel(key.session_hash).delete()
+    profile.delete()
+    audit.record(profile_id, "profile-deleted", "customer", detail=f"kept {kept} submissions")
+    return kept

@@ -1,0 +1,160 @@
+"""Server-side sessions: a random 256-bit cookie value whose SHA-256 is the key of a DynamoDB item.
+
+Idle timeout two hours, sliding; absolute limit twelve hours (both in settings). The id is new at
+every sign-in. A CSRF token lives in the session and must come with every state-changing request.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib import clock
+from chalicelib.config import settings
+from chalicelib.identity.claims import Identity
+
+COOKIE = "sid"
+MAX_COOKIE_LENGTH = 100
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class Session:
+    record: object  # SessionModel
+
+    @property
+    def profile_id(self) -> str | None:
+        return self.record.profile_id
+
+    @property
+    def registered(self) -> bool:
+        return self.record.profile_id is not None
+
+    @property
+    def pending_identity(self) -> Identity | None:
+        data = self.record.pending_identity
+        return Identity.from_json(data) if data else None
+
+    @property
+    def acting_name(self) -> str:
+        return self.record.acting_name
+
+    @property
+    def customer(self) -> str:
+        return self.record.customer
+
+    @property
+    def return_path(self) -> str:
+        return self.record.return_path
+
+    @property
+    def csrf_token(self) -> str:
+        return self.record.csrf_token
+
+    @property
+    def idle_expires_at(self) -> datetime:
+        return self.record.idle_expires_at
+
+    def seconds_left(self, now: datetime | None = None) -> int:
+        return max(0, int((self.idle_expires_at - (now or clock.utcnow())).total_seconds()))
+
+    def csrf_ok(self, token: str | None) -> bool:
+        return bool(token) and hmac.compare_digest(str(token), self.csrf_token)
+
+
+def create_session(identity: Identity, profile_id: str | None, return_path: str = "/") -> tuple[str, Session]:
+    """A new session (a new id: never reuse one from before the sign-in). Returns the cookie value."""
+    from chalicelib.models.session import SessionModel
+
+    config = settings()
+    token = secrets.token_urlsafe(32)  # 256 bits
+    now = clock.utcnow()
+    absolute = now + timedelta(seconds=config.session_absolute_seconds)
+    record = SessionModel(
+        session_hash=_hash(token),
+        profile_id=profile_id,
+        pending_identity=None if profile_id else identity.to_json(),
+        acting_name=identity.full_name,
+        method=identity.method,
+        customer=identity.customer,
+        roles=list(identity.roles),
+        return_path=return_path,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        idle_expires_at=min(absolute, now + timedelta(seconds=config.session_idle_seconds)),
+        absolute_expires_at=absolute,
+        expires_at=absolute,
+    )
+    record.save(condition=SessionModel.session_hash.does_not_exist())
+    return token, Session(record)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    session: Session | None
+    expired: bool = False  # there was a session, and it timed out
+
+
+def load_session(token: str | None, touch: bool = True) -> Loaded:
+    """The session behind a cookie value, its idle expiry slid forward (unless ``touch`` is False);
+    expired ones are removed."""
+    from pynamodb.exceptions import DoesNotExist
+
+    from chalicelib.models.session import SessionModel
+
+    if not token or len(token) > MAX_COOKIE_LENGTH:
+        return Loaded(None)
+    try:
+        record = SessionModel.get(_hash(token))
+    except DoesNotExist:
+        return Loaded(None)
+    now = clock.utcnow()
+    if now >= record.idle_expires_at or now >= record.absolute_expires_at:
+        record.delete()
+        return Loaded(None, expired=True)
+    session = Session(record)
+    if touch and now - record.last_seen_at >= TOUCH_INTERVAL:
+        extend(session, now)
+    return Loaded(session)
+
+
+def extend(session: Session, now: datetime | None = None) -> datetime:
+    """Slide the idle expiry (never past the absolute limit); returns the new expiry."""
+    from chalicelib.models.session import SessionModel
+
+    now = now or clock.utcnow()
+    record = session.record
+    idle = min(record.absolute_expires_at, now + timedelta(seconds=settings().session_idle_seconds))
+    record.update(actions=[SessionModel.last_seen_at.set(now), SessionModel.idle_expires_at.set(idle)])
+    return idle
+
+
+def complete_registration(session: Session, profile_id: str) -> None:
+    from chalicelib.models.session import SessionModel
+
+    session.record.update(actions=[SessionModel.profile_id.set(profile_id), SessionModel.pending_identity.remove()])
+
+
+def destroy(session: Session) -> None:
+    session.record.delete()
+
+
+def cookie_header(token: str, base_path: str) -> str:
+    parts = [f"{COOKIE}={token}", f"Path={base_path or '/'}", "HttpOnly", "SameSite=Lax"]
+    if settings().secure_cookies:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def clear_cookie_header(base_path: str, name: str = COOKIE) -> str:
+    parts = [f"{name}=", f"Path={base_path or '/'}", "Max-Age=0", "HttpOnly", "SameSite=Lax"]
+    if settings().secure_cookies:
+        parts.append("Secure")
+    return "; ".join(parts)

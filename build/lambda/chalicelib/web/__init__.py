@@ -1,0 +1,1 @@
+"""The web layer shared by the handlers: requests, URLs, preferences, rendering and error pages."""

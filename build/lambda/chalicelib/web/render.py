@@ -1,0 +1,176 @@
+"""Rendering pages: one Jinja2 environment, created on first use, and the context every page shares."""
+from __future__ import annotations
+
+from contextvars import ContextVar
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+from chalice import Response
+
+from chalicelib.clock import HELSINKI
+from chalicelib.config import settings
+from chalicelib.i18n import LANGUAGE_NAMES, LANGUAGES, translations
+from chalicelib.web.assets import hashed_name
+from chalicelib.web.preferences import TEXT_SIZES, read_preferences
+from chalicelib.web.request import WebRequest
+from chalicelib.web.urls import url
+
+# templates/ beside chalicelib/ in the repository; the deployment package carries the same layout.
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+# The translations of the page being rendered; the template globals gettext/_/ngettext read it, so
+# that macros imported into a template translate too.
+_active = ContextVar("active_translations")
+
+
+def _gettext(message: str) -> str:
+    return _active.get().gettext(message)
+
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return _active.get().ngettext(singular, plural, n)
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    return env
+
+
+class Page:
+    """What a handler knows about the page it is answering: request, language and helpers."""
+
+    def __init__(self, request: WebRequest):
+        self.request = request
+        self.prefs = read_preferences(request)
+        self.language = self.prefs.language
+        self._translations = translations(self.language)
+        self.cookies: list[str] = list(self.prefs.set_cookies)
+        self.notice: str | None = None  # e.g. "timeout": why the visitor was signed out
+        self._session_loaded = False
+        self._session = None
+
+    @property
+    def session(self):
+        """The visitor's session, read once per request (None when signed out or expired)."""
+        if not self._session_loaded:
+            from chalicelib import sessions
+
+            self._session_loaded = True
+            token = self.request.cookies.get(sessions.COOKIE)
+            if token:
+                loaded = sessions.load_session(token)
+                self._session = loaded.session
+                if loaded.session is None:
+                    self.cookies.append(sessions.clear_cookie_header(self.request.base_path))
+                    if loaded.expired:
+                        self.notice = "timeout"
+        return self._session
+
+    @property
+    def signed_in(self) -> bool:
+        return self.session is not None and self.session.registered
+
+    def gettext(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._translations.ngettext(singular, plural, n)
+
+    def url(self, path: str, **params: object) -> str:
+        return url(self.request.base_path, path, **params)
+
+    def asset(self, logical_name: str) -> str:
+        return self.url(f"/static/{hashed_name(logical_name)}")
+
+    def self_url(self, **changes: object) -> str:
+        """The current page with some query parameters changed (for language and text-size links)."""
+        params = {k: v for k, v in self.request.query.items() if k not in ("lang", "text")}
+        params.update({k: v for k, v in changes.items() if v is not None})
+        query = urlencode(params)
+        return f"{self.request.base_path}{self.request.path}" + (f"?{query}" if query else "")
+
+    @staticmethod
+    def format_datetime(value: datetime) -> str:
+        """Helsinki time as the City writes it in all three languages: 21.9.2017 07:08."""
+        local = value.astimezone(HELSINKI)
+        return f"{local.day}.{local.month}.{local.year} {local:%H:%M}"
+
+    @staticmethod
+    def format_date(value) -> str:
+        return f"{value.day}.{value.month}.{value.year}"
+
+    def context(self) -> dict:
+        from chalicelib.announcements import active_announcements
+        from chalicelib.feedback import new_token
+
+        return {
+            "page": self,
+            "lang": self.language,
+            "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+            "text_size": self.prefs.text_size,
+            "text_sizes": TEXT_SIZES,
+            "url": self.url,
+            "asset": self.asset,
+            "current_path": self.request.path,
+            "announcements": active_announcements(),
+            "feedback_token": new_token(),
+            "feedback_form": None,
+            "feedback_errors": {},
+            "privacy_notice_url": settings().privacy_notice_url,
+            "session": self.session,
+            "signed_in": self.signed_in,
+            "csrf_token": self.session.csrf_token if self.session else "",
+            "session_warning_seconds": settings().session_warning_seconds,
+            "notice": self.notice or self.request.query.get("notice"),
+        }
+
+    def render(self, template: str, *, status: int = 200, headers: dict | None = None, **context) -> Response:
+        values = self.context()
+        values.update(context)
+        token = _active.set(self._translations)
+        try:
+            body = environment().get_template(template).render(values)
+        finally:
+            _active.reset(token)
+        return self.response(body, status=status, headers=headers)
+
+    def response(self, body: str, *, status: int = 200, headers: dict | None = None) -> Response:
+        all_headers: dict = {
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "no-store",
+            "Content-Language": self.language,
+            **SECURITY_HEADERS,
+        }
+        if settings().secure_cookies:
+            all_headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if self.cookies:
+            all_headers["Set-Cookie"] = list(self.cookies)
+        all_headers.update(headers or {})
+        return Response(body=body, status_code=status, headers=all_headers)
+
+    def redirect(self, path: str, **params: object) -> Response:
+        return self.response("", status=303, headers={"Location": self.url(path, **params), "Content-Type": "text/plain"})

@@ -1,0 +1,96 @@
+"""Where domain errors become HTTP answers for people: one decorator that every page handler uses."""
+from __future__ import annotations
+
+import functools
+import logging
+
+from chalice import Response
+
+from chalicelib.errors import Forbidden, NotFound
+from chalicelib.web.render import Page
+from chalicelib.web.request import BadRequest, WebRequest
+
+log = logging.getLogger("portal.pages")
+
+
+def error_page(page: Page, status: int) -> Response:
+    return page.render(f"errors/{status}.html", status=status)
+
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+def _guard(page: Page, access: str) -> Response | None:
+    """Who may use the route, and the CSRF check of every state-changing request with a session."""
+    request = page.request
+    session = page.session
+    if access == "signed_in" and not page.signed_in:
+        if session is not None:  # identified but not registered yet
+            return page.redirect("/register")
+        # A session cookie came along (SameSite=Lax: never on another site's POST), but its session
+        # is gone: it ran out while this page was open.
+        if request.method == "POST" and request.cookies.get("sid"):
+            from chalicelib.forms import resume
+
+            if resume.resumable(request.path):
+                # The session ran out while a form was open: keep what was posted, come back here.
+                token = resume.stash(request.path, request.pairs())
+                page.cookies.append(_resume_cookie(page, token))
+                return page.redirect("/sign-in", next=request.path, notice="timeout")
+        return page.redirect("/sign-in", next=request.full_path if request.method == "GET" else None,
+                             notice=page.notice)
+    if access == "registering" and (session is None or session.registered):
+        return page.redirect("/" if session else "/sign-in", notice=page.notice)
+    if request.method not in ("GET", "HEAD") and session is not None:
+        token = request.headers.get(CSRF_HEADER) or request.form().get(CSRF_FIELD)
+        if not session.csrf_ok(token):
+            raise Forbidden("csrf")
+    return None
+
+
+def _resume_cookie(page: Page, token: str) -> str:
+    from chalicelib.config import settings
+    from chalicelib.forms import resume
+
+    parts = [f"{resume.COOKIE}={token}", f"Path={page.request.base_path or '/'}", "Max-Age=3600", "HttpOnly", "SameSite=Lax"]
+    if settings().secure_cookies:
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def page_view(blueprint, access: str = "public"):
+    """Wrap a handler ``fn(page, **path_params)``: build the Page, enforce ``access`` ("public",
+    "signed_in" or "registering") and CSRF, and map errors to pages in the visitor's language."""
+    if access not in ("public", "signed_in", "registering"):
+        raise ValueError(access)
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(**kwargs):
+            request = WebRequest.from_chalice(blueprint.current_request)
+            page = Page(request)
+            try:
+                return _guard(page, access) or fn(page, **kwargs)
+            except NotFound:
+                return error_page(page, 404)
+            except Forbidden:
+                return error_page(page, 403)
+            except BadRequest:
+                return error_page(page, 400)
+            except Exception:
+                # The route template only: paths and answers may carry personal data.
+                log.exception("unhandled error on %s %s", request.method, blueprint.current_request.path)
+                try:
+                    return error_page(page, 500)
+                except Exception:
+                    log.exception("the error page itself failed")
+                    return Response(
+                        body="Palvelussa tapahtui virhe. Ett fel inträffade. An error occurred.",
+                        status_code=500,
+                        headers={"Content-Type": "text/plain; charset=utf-8"},
+                    )
+
+        return wrapper
+
+    return decorate

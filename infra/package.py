@@ -1,0 +1,132 @@
+"""The Lambda deployment package, built exactly one way for the deploy, the tests and the benchmark.
+
+1. ``stage_sources()`` lays out what Chalice packages (``app.py``, ``chalicelib/``, ``requirements.txt``,
+   ``.chalice/config.json``) in ``build/lambda/``, a staging copy of the project, and adds what the app
+   reads at run time that lives outside ``chalicelib/`` in the repository: ``templates/`` goes to
+   ``chalicelib/templates/`` (``chalicelib.web.render`` looks there when the repository's
+   ``templates/`` is not beside it, i.e. in the package). The repository itself is never written to,
+   so no generated copy can shadow a template that a developer is editing. The built static assets
+   and compiled translations must exist already (``make assets translations``, part of every make
+   target); the message sources (.po/.pot) and asset sources stay out.
+2. Chalice packages the staging copy (``chalice.api.package_app``, which the CDK construct calls too):
+   it installs ``requirements.txt`` for the Lambda platform (manylinux wheels for Python 3.11) and
+   caches the zip in ``build/lambda/.chalice/deployments`` keyed by a hash of the sources.
+3. ``slim()`` post-processes the zip: boto3, botocore and s3transfer are removed (the Lambda Python
+   runtime provides them; pynamodb pulls botocore in, which alone is over 10 MB zipped), every module
+   is compiled to unchecked-hash ``.pyc`` (``/var/task`` is read-only, so Python could never cache
+   bytecode there and would compile every imported module at every cold start), and the zip is
+   written again with sorted entries and fixed times, so that the same sources give the same bytes
+   (and CDK's asset hash changes only when the code does).
+"""
+from __future__ import annotations
+
+import compileall
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGING = ROOT / "build" / "lambda"
+
+# Distributions the Lambda Python runtime already has (top-level names in the zip).
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# Sources under chalicelib/ that are not needed at run time.
+_SKIP_NAMES = {"__pycache__", ".pytest_cache"}
+_SKIP_SUFFIXES = {".pyc", ".po", ".pot"}
+_SKIP_DIRS = {Path("chalicelib/web/assets")}  # sources of chalicelib/static (built by scripts/build_assets.py)
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+DEFAULT_REGION = "eu-north-1"  # the City's AWS region (Stockholm)
+
+
+class PackageError(RuntimeError):
+    pass
+
+
+def _check_built() -> None:
+    static = ROOT / "chalicelib" / "static" / "manifest.json"
+    translations = list((ROOT / "chalicelib" / "translations").glob("*/LC_MESSAGES/messages.mo"))
+    if not static.exists():
+        raise PackageError("chalicelib/static is not built: run `make assets`")
+    if not translations:
+        raise PackageError("compiled translations are missing: run `make translations`")
+
+
+def stage_sources(staging: Path = STAGING) -> Path:
+    """Refresh the staging copy of what Chalice packages; files no longer in the sources are removed.
+    ``.chalice/deployments`` (Chalice's cache of built zips) is kept."""
+    _check_built()
+    staging.mkdir(parents=True, exist_ok=True)
+    keep: set[Path] = set()
+    for name in ("app.py", "requirements.txt"):
+        shutil.copyfile(ROOT / name, staging / name)
+        keep.add(Path(name))
+    (staging / ".chalice").mkdir(exist_ok=True)
+    shutil.copyfile(ROOT / ".chalice" / "config.json", staging / ".chalice" / "config.json")
+    keep.add(Path(".chalice/config.json"))
+    for source, target in ((ROOT / "chalicelib", Path("chalicelib")), (ROOT / "templates", Path("chalicelib/templates"))):
+        for path in sorted(source.rglob("*")):
+            rel = path.relative_to(source)
+            if path.is_dir() or any(part in _SKIP_NAMES for part in rel.parts) or path.suffix in _SKIP_SUFFIXES:
+                continue
+            if any((target / rel).is_relative_to(skip) for skip in _SKIP_DIRS):
+                continue
+            destination = staging / target / rel
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            data = path.read_bytes()
+            if not destination.exists() or destination.read_bytes() != data:
+                destination.write_bytes(data)  # unchanged files keep their time: Chalice hashes contents anyway
+            keep.add(target / rel)
+    for path in sorted(staging.rglob("*"), reverse=True):
+        rel = path.relative_to(staging)
+        if rel.parts[0] == ".chalice" and rel != Path(".chalice/config.json"):
+            continue
+        if path.is_file() and rel not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return staging
+
+
+def slim(zip_path: Path) -> None:
+    """Remove what the runtime provides, add compiled bytecode, rewrite deterministically (in place)."""
+    with tempfile.TemporaryDirectory(prefix="lambda-slim-") as tmp:
+        root = Path(tmp) / "pkg"
+        with zipfile.ZipFile(zip_path) as source:
+            source.extractall(root)
+        for entry in list(root.iterdir()):
+            top = entry.name.split("-", 1)[0] if entry.name.endswith(".dist-info") else entry.name
+            if top.lower().replace("_", "-") in RUNTIME_PROVIDED or top in RUNTIME_PROVIDED:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        for cache in list(root.rglob("__pycache__")):
+            shutil.rmtree(cache)
+        # Unchecked-hash pycs are used without looking at the source's time (a zip keeps times to 2 s).
+        compileall.compile_dir(
+            str(root), quiet=2, workers=1,
+            invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        rebuilt = zip_path.with_suffix(".slim.zip")
+        with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+            for path in sorted(root.rglob("*")):
+                if path.is_dir():
+                    continue
+                info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=_FIXED_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+                target.writestr(info, path.read_bytes(), compresslevel=9)
+        rebuilt.replace(zip_path)
+
+
+def package_app(output_dir: Path, stage: str, chalice_config: dict | None = None) -> Path:
+    """``chalice package`` of the staging copy into ``output_dir``, then ``slim()``: the deployment zip
+    exactly as the CDK app deploys it (without CloudFormation tokens in ``chalice_config``)."""
+    from chalice import api
+
+    # Chalice asks botocore for the region's service principals; no credentials are needed.
+    os.environ.setdefault("AWS_DEFAULT_REGION", DEFAULT_REGION)
+    staging = stage_sources()
+    api.package_app(project_dir=str(staging), output_dir=str(output_dir), stage=stage, chalice_config=chalice_config)
+    deployment = Path(output_dir) / "deployment.zip"
+    slim(deployment)
+    return deployment

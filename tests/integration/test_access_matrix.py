@@ -1,0 +1,199 @@
+"""The access-control matrix: every route and action of the portal and the API, for anonymous,
+citizen A (who owns the draft and the item), citizen B, an organisation member, division X (whose
+e-service it is) and division Y. Each cell's expected answer is written down; a route without a
+row fails the test."""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.fake_idp import NORDEA_TESTAAJA, ORGANISATION_USER
+from tests.integration.test_folder import CUSTOMER_B
+
+ROLES = ("anon", "B", "M", "DY", "DX", "A")  # the owner last: its actions may change the world
+ALL = dict.fromkeys(ROLES)
+
+
+def same(code):
+    return {role: code for role in ROLES}
+
+
+def web(anon, signed_in=None, *, A=None, B=None, M=None):
+    """Web routes: the division keys carry no session, so they are anonymous here."""
+    signed_in = signed_in if signed_in is not None else anon
+    return {"anon": anon, "DX": anon, "DY": anon, "A": A or signed_in, "B": B or signed_in, "M": M or signed_in}
+
+
+def owned(anon=303, owner=200, other=404):
+    return web(anon, other, A=owner)
+
+
+def api(x, y=404, web_roles=401):
+    return {"anon": web_roles, "A": web_roles, "B": web_roles, "M": web_roles, "DX": x, "DY": y}
+
+
+# (method, route, concrete path, body, expected)
+MATRIX = [
+    ("GET", "/", "/", None, same(200)),
+    ("GET", "/instructions", "/instructions", None, same(200)),
+    ("GET", "/e-services", "/e-services?q=koira", None, same(200)),
+    ("GET", "/e-services/{service_id}", "/e-services/dog-declaration", None, same(200)),
+    ("GET", "/e-services/{service_id}/form", "/e-services/dog-declaration/form", None, web(303, 200)),
+    ("POST", "/e-services/{service_id}/form/check", "/e-services/dog-declaration/form/check",
+     {"field": "postal_code", "value": "00100"}, web(303, 200)),
+    ("GET", "/static/{name}", "{asset}", None, same(200)),
+    ("GET", "/feedback", "/feedback", None, same(200)),
+    ("POST", "/feedback", "/feedback", {"message": "Hyvä", "token": "{token}"}, same(303)),
+    ("GET", "/feedback/thanks", "/feedback/thanks", None, same(200)),
+    ("GET", "/sign-in", "/sign-in", None, web(200, 303)),
+    ("GET", "/sign-in/start", "/sign-in/start?customer=personal", None, same(303)),
+    ("GET", "/auth/callback", "/auth/callback?state=forged&code=x", None, same(400)),
+    ("GET", "/register", "/register", None, same(303)),
+    ("POST", "/register", "/register", {"email": "x@example.fi"}, same(303)),
+    ("POST", "/register/cancel", "/register/cancel", {}, same(303)),
+    ("POST", "/sign-out", "/sign-out", {}, same(303)),
+    ("GET", "/signed-out", "/signed-out", None, same(200)),
+    ("GET", "/session/status", "/session/status", None, web(401, 200)),
+    ("POST", "/session/extend", "/session/extend", {"next": "/"}, same(303)),
+    ("GET", "/profile", "/profile", None, web(303, 200)),
+    ("GET", "/profile/edit", "/profile/edit", None, web(303, 200)),
+    ("POST", "/profile/edit", "/profile/edit", {"email": "uusi@example.fi", "methods": "email", "language": "fi"}, web(303, 303)),
+    ("GET", "/profile/my-data", "/profile/my-data", None, web(303, 200)),
+    ("GET", "/profile/my-data.json", "/profile/my-data.json", None, web(303, 200)),
+    ("GET", "/profile/delete", "/profile/delete", None, web(303, 200)),
+    ("POST", "/profile/delete", "/profile/delete", {"confirm": "yes"}, web(303, 303)),
+    ("GET", "/profile/deleted", "/profile/deleted", None, same(200)),
+    ("GET", "/folder", "/folder", None, web(303, 200)),
+    ("GET", "/folder/{item_number}", "/folder/{item}", None, owned()),
+    ("GET", "/folder/{item_number}/application", "/folder/{item}/application", None, owned()),
+    ("GET", "/folder/{item_number}/complement", "/folder/{item}/complement", None, owned()),
+    ("POST", "/folder/{item_number}/complement", "/folder/{item}/complement", {"text": "Lisätieto"}, owned(owner=303)),
+    ("POST", "/folder/{item_number}/messages/{thread_id}", "/folder/{item}/messages/{thread}", {"text": "Vastaus"},
+     owned(owner=303)),
+    ("POST", "/folder/{item_number}/template", "/folder/{item}/template", {}, owned(owner=303)),
+    ("GET", "/drafts/{draft_id}", "/drafts/{draft}", None, owned(owner=303)),
+    ("GET", "/drafts/{draft_id}/pages/{number}", "/drafts/{draft}/pages/2", None, owned()),
+    ("POST", "/drafts/{draft_id}/pages/{number}", "/drafts/{draft}/pages/2",
+     {"dog_name": "Rekku", "breed": "Pystykorva", "sex": "male", "birth_date": "1.1.2020", "microchip": "", "action": "next"},
+     owned(owner=303)),
+    ("POST", "/drafts/{draft_id}/autosave", "/drafts/{draft}/autosave", {"page": "2", "dog_name": "Rekku"}, owned()),
+    ("GET", "/drafts/{draft_id}/remove", "/drafts/{draft}/remove", None, owned()),
+    ("POST", "/drafts/{draft_id}/remove", "/drafts/{draft}/remove", {}, owned(owner=303)),
+    ("POST", "/drafts/{draft_id}/send", "/drafts/{draft}/send", {}, owned()),
+    ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", None, same(200)),
+    ("GET", "/api/v1/docs", "/api/v1/docs", None, same(200)),
+    ("GET", "/api/v1/submissions", "/api/v1/submissions", None, api(200, 200)),
+    ("GET", "/api/v1/health-care-inbox", "/api/v1/health-care-inbox", None, api(200, 200)),
+    ("GET", "/api/v1/submissions/{item_number}", "/api/v1/submissions/{item}", None, api(200)),
+    ("POST", "/api/v1/submissions/{item_number}/status", "/api/v1/submissions/{item}/status", {"status": "received"}, api(200)),
+    ("POST", "/api/v1/submissions/{item_number}/messages", "/api/v1/submissions/{item}/messages", {"text": "Hei"}, api(201)),
+    # The development identity provider (not in prod): the same for everyone.
+    ("GET", "/dev-idp/.well-known/openid-configuration", "/dev-idp/.well-known/openid-configuration", None, same(200)),
+    ("GET", "/dev-idp/jwks", "/dev-idp/jwks", None, same(200)),
+    ("GET", "/dev-idp/authorize", "/dev-idp/authorize", None, same(400)),
+    ("POST", "/dev-idp/authorize", "/dev-idp/authorize", {}, same(400)),
+    ("POST", "/dev-idp/token", "/dev-idp/token", {"grant_type": "authorization_code", "code": "x"}, same(401)),
+]
+DEV_IDP_SCREENS = ["/dev-idp/start", "/dev-idp/bank", "/dev-idp/bank/{bank_key}", "/dev-idp/card", "/dev-idp/katso", "/dev-idp/mobile"]
+for screen in DEV_IDP_SCREENS:
+    concrete = screen.replace("{bank_key}", "nordea")
+    MATRIX.append(("GET", screen, concrete, None, same(400)))
+    MATRIX.append(("POST", screen, concrete, {"interaction": "forged"}, same(400)))
+
+
+def test_every_route_has_a_row():
+    from app import app
+
+    routes = {(method, path) for path, entries in app.routes.items() for method in entries}
+    rows = {(method, route) for method, route, *_ in MATRIX}
+    assert routes == rows, {"without a row": sorted(routes - rows), "rows without a route": sorted(rows - routes)}
+
+
+@pytest.fixture
+def world(aws, client, monkeypatch):
+    """Citizens A and B, an organisation member M, division keys X (urban environment) and Y;
+    A owns a draft and a sent item (with an official's open thread)."""
+    from chalicelib import folder, sessions
+    from chalicelib.divisions.keys import create_key
+    from chalicelib.forms import drafts, sending
+    from chalicelib.forms.store import form_for
+    from chalicelib.identity.claims import identity_from_claims
+    from chalicelib.identity.profiles import ContactForm, get_profile, register
+
+    people = {}
+    for role, claims in (("A", NORDEA_TESTAAJA), ("B", CUSTOMER_B), ("M", ORGANISATION_USER)):
+        identity = identity_from_claims(claims)
+        profile_id = register(identity, ContactForm(email="x@example.fi", methods=("email",), language="en", consent=True))
+        token, session = sessions.create_session(identity, profile_id)
+        people[role] = {"sid": token, "csrf": session.csrf_token, "profile_id": profile_id, "name": identity.full_name}
+    form = form_for("dog-declaration")
+    owner = drafts.Owner(people["A"]["profile_id"], people["A"]["name"])
+    identity = drafts.identity_values(get_profile(owner.owner_id), owner.acting_name)
+    answers = {"office_phone": "", "email": "a@example.fi", "street_address": "Katu 1", "postal_code": "00100",
+               "post_office": "Helsinki", "dog_name": "Musti", "breed": "Sekarotuinen", "sex": "male", "birth_date": "1.2.2020",
+               "declaration_type": "new", "dog_count": "1", "information_correct": "yes"}
+    sent_draft = drafts.new(owner, "a" * 32, form, identity)
+    sent_draft.answers = {**sent_draft.answers, **answers}
+    drafts.save(sent_draft, is_new=True)
+    item = sending.send(form, drafts.load(owner, "a" * 32), sender_id=owner.owner_id, sent_by=owner.acting_name,
+                        language="fi").item_number
+    draft = drafts.new(owner, "b" * 32, form, identity)
+    draft.answers = {**draft.answers, **answers}
+    drafts.save(draft, is_new=True)
+    thread = folder.official_message(item, text="Kysymys", author_name="Virkailija", reply_allowed=True)
+    from chalicelib.identity import http, oidc
+    from chalicelib.web.assets import hashed_name
+
+    base = "http://localhost:8000"
+
+    def in_process(method, url, body, headers):  # the portal reaches its own development provider
+        answer = client.get(url[len(base):], headers=headers) if method == "GET" else \
+            client.post(url[len(base):], body=body, headers=headers)
+        return http.HttpResponse(answer.status_code, answer.body)
+
+    monkeypatch.setattr(http, "transport", in_process)
+    oidc.clear_cache()
+
+    return {
+        "people": people, "item": item, "draft": "b" * 32, "thread": thread,
+        "keys": {"DX": create_key("urban-environment"), "DY": create_key("culture-leisure")},
+        "asset": f"/static/{hashed_name('portal.css')}",
+    }
+
+
+def _request(client, world, role, method, path, body):
+    headers = {"Cookie": "lang=en"}
+    if role in world["people"]:
+        person = world["people"][role]
+        headers["Cookie"] += f"; sid={person['sid']}"
+    if role in world["keys"]:
+        headers["Authorization"] = f"Bearer {world['keys'][role]}"
+    path = path.format(item=world["item"], draft=world["draft"], thread=world["thread"], asset=world["asset"])
+    if method == "GET":
+        return client.get(path, headers=headers)
+    fields = {k: (v if v != "{token}" else "f" * 32) for k, v in (body or {}).items()}
+    if path.startswith("/api/"):
+        headers["Content-Type"] = "application/json"
+        return client.post(path, headers=headers, body=json.dumps(fields))
+    if role in world["people"]:
+        fields["csrf_token"] = world["people"][role]["csrf"]
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return client.post(path, headers=headers, body=urlencode(fields))
+
+
+@pytest.mark.parametrize("method, route, path, body, expected", MATRIX, ids=[f"{m} {r}" for m, r, *_ in MATRIX])
+def test_the_matrix(client, world, method, route, path, body, expected):
+    answers = {role: _request(client, world, role, method, path, body).status_code for role in ROLES}
+    assert answers == expected
+
+
+def test_a_non_owner_never_learns_that_an_item_exists(client, world):
+    """404 for someone else's item is the same page as for a number that does not exist."""
+    for role in ("B", "M"):
+        existing = _request(client, world, role, "GET", "/folder/{item}", None).body.decode()
+        missing = _request(client, world, role, "GET", "/folder/999999", None).body.decode()
+        strip = lambda html: re.sub(r'name="token" value="[0-9a-f]+"', "", html)  # noqa: E731 (a one-off)
+        assert strip(existing).replace(world["item"], "X") == strip(missing).replace("999999", "X")
