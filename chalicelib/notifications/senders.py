@@ -1,0 +1,81 @@
+"""Delivery: e-mail through SES, text messages through SNS. A sender raises on failure; the sweep
+records only the error's code (an AWS error message may quote the address or the number)."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from chalicelib.notifications.messages import Email
+
+
+class SendFailed(Exception):
+    """A message was not accepted for delivery. ``code`` is safe to log and store (no personal data)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class Sender(Protocol):
+    def send_email(self, to: str, email: Email, language: str) -> None: ...
+
+    def send_sms(self, phone: str, text: str) -> None: ...
+
+
+def error_code(exc: BaseException) -> str:
+    """What is safe to keep of a failure: the AWS error code or the exception's class, never its text."""
+    if isinstance(exc, SendFailed):
+        return exc.code[:60]
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = (response.get("Error") or {}).get("Code")
+        if code:
+            return str(code)[:60]
+    return type(exc).__name__
+
+
+def mime_message(to: str, email: Email, language: str) -> bytes:
+    """multipart/alternative (plain text first, then HTML), quoted-printable: 7-bit safe for SES."""
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+    from email.utils import formatdate, make_msgid
+
+    from chalicelib.config import settings
+
+    sender = settings().notification_sender
+    message = EmailMessage()
+    message["Subject"] = email.subject
+    message["From"] = Address(display_name=email.sender_name, addr_spec=sender)
+    message["To"] = to
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    message["Content-Language"] = language
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.text, cte="quoted-printable")
+    message.add_alternative(email.html, subtype="html", cte="quoted-printable")
+    return message.as_bytes()
+
+
+class AwsSender:
+    """SES SendRawEmail and SNS Publish to a phone number. Create it in the thread that starts the
+    sweep: the boto3 clients are made there (making clients is not thread-safe; using them is)."""
+
+    def __init__(self):
+        from chalicelib.clients import client
+
+        self._ses = client("ses")
+        self._sns = client("sns")
+
+    def send_email(self, to: str, email: Email, language: str) -> None:
+        from chalicelib.config import settings
+
+        self._ses.send_raw_email(Source=settings().notification_sender, Destinations=[to],
+                                 RawMessage={"Data": mime_message(to, email, language)})
+
+    def send_sms(self, phone: str, text: str) -> None:
+        from chalicelib.config import settings
+
+        attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+        sender_id = settings().notification_sms_sender_id
+        if sender_id:
+            attributes["AWS.SNS.SMS.SenderID"] = {"DataType": "String", "StringValue": sender_id}
+        self._sns.publish(PhoneNumber=phone, Message=text, MessageAttributes=attributes)

@@ -1,0 +1,369 @@
+"""The hourly notification sweep: one aggregated notification per pending customer, exactly once.
+
+EventBridge runs it on the hour (UTC); it decides in Helsinki time and works only from 9:00 to
+20:59 (so the runs at 9, 10, ... 20 o'clock send, in summer and in winter time alike); outside that
+window it does nothing and the markers wait for 9:00.
+
+For each shard ``0``-``f`` of the sparse ``pending-notifications`` index (one Query each: the reads
+follow the number of pending customers, never the number of profiles) and in parallel threads:
+
+1. **Claim** the profile: a conditional UpdateItem sets ``notify_lease_id`` (this run) and
+   ``notify_lease_until`` if the profile is still pending, not blocked, and no unexpired lease is
+   on it. Of two sweeps running at once exactly one gets each profile; the other skips it. The
+   update returns the profile as it is now (the index may lag), and that copy is what is used.
+2. If the newest change is younger than ``notification_settle_seconds``, release and leave it to the
+   next hour (the folder's index is eventually consistent: it must show everything the marker
+   stands for).
+3. **Build** what is new since ``last_notified_at`` (one Query of ``owner-updated``, projected
+   fields only; see digest.py) and **send** it on each chosen channel (a shared token bucket limits
+   the sends a second). A channel that already delivered further (``notified_<channel>_at``, after
+   an earlier partial failure) gets only what is newer than that.
+4. **Finish** with one conditional UpdateItem, always conditional on still holding the lease:
+   - everything sent: ``last_notified_at`` := the newest change included, failures reset, the
+     per-channel marks removed; the marker (``notify_pending_since``, ``notify_shard``, ...) is
+     removed too, but only if ``notify_pending_since`` and ``notify_changes`` are still what the
+     claim read. If something arrived meanwhile that condition fails and a second update does
+     the same without removing the marker: the new change goes out next hour.
+   - a channel failed: the channels that succeeded get ``notified_<channel>_at``; the failed one
+     is retried next hour with everything it missed (and nothing is sent twice on the other);
+     ``notify_failures`` + 1, and at ``notification_max_failures`` the profile gets
+     ``notify_blocked_reason`` ("sms: InvalidParameter") and is skipped until the customer edits
+     the contact details (``profiles.update_contact`` resets both). The count is conditional on
+     the contact details being the ones the claim read.
+
+Exactly once: a notification is sent only under a lease, and what it contains is decided by the
+watermarks written by the same conditional update that releases the lease. Only a sweep that dies
+between the provider accepting a message and the finishing write (after a lease expiry, the next
+sweep sends it again) can duplicate; the lease outlives the Lambda's timeout so that a slow sweep
+never has its profile taken over.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from chalicelib import clock
+from chalicelib.config import settings
+from chalicelib.notifications import digest
+
+log = logging.getLogger("portal.notifications")
+
+SHARDS = "0123456789abcdef"
+CHANNELS = ("email", "sms")
+FIRST_HOUR, LAST_HOUR = 9, 20  # Helsinki time, inclusive: "on the hour between 9 AM and 8 PM"
+
+
+def in_window(at: datetime) -> bool:
+    """Is ``at`` (any time zone) within the sending hours in Helsinki?"""
+    return FIRST_HOUR <= at.astimezone(clock.HELSINKI).hour <= LAST_HOUR
+
+
+@dataclass
+class SweepReport:
+    """What one run did, in counts only (it is logged: no personal data)."""
+
+    at: str
+    window_open: bool
+    pending: int = 0  # index entries seen (not blocked)
+    notified: int = 0  # customers who got at least one message
+    emails: int = 0
+    texts: int = 0
+    nothing_new: int = 0  # marker cleared, nothing to tell (already seen in the portal)
+    kept_pending: int = 0  # something arrived during the sweep: it goes out next hour
+    failed_sends: int = 0
+    blocked: int = 0  # blocked by this run
+    deferred: int = 0  # too fresh, or the run's time budget ran out: next hour
+    claimed_elsewhere: int = 0  # another sweep has it, or it is no longer pending
+    errors: int = 0  # unexpected errors (logged by type); the profile stays pending
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Outcome:
+    status: str  # sent | nothing-new | failed | deferred | claimed-elsewhere | error
+    emails: int = 0
+    texts: int = 0
+    failed_sends: int = 0
+    blocked: bool = False
+    kept_pending: bool = False
+
+
+@dataclass
+class _Run:
+    run_id: str
+    sender: object
+    bucket: object
+    deadline: float
+    config: object
+    outcomes: list = field(default_factory=list)
+
+
+def run_sweep(*, at: datetime | None = None, sender=None) -> SweepReport:
+    """Run one sweep. ``at`` is the time the window is decided by (default: now; ``make sweep AT=``
+    sets it); leases and the settle delay always use the real clock. ``sender``: see senders.py."""
+    from chalicelib.notifications.ratelimit import TokenBucket
+
+    config = settings()
+    started = time.monotonic()
+    at = at or clock.utcnow()
+    report = SweepReport(at=at.astimezone(clock.HELSINKI).isoformat(timespec="minutes"), window_open=in_window(at))
+    if not report.window_open:
+        log.info("notification sweep at %s (Helsinki): outside 9-20, nothing sent", report.at)
+        return report
+    if sender is None:
+        from chalicelib.notifications.senders import AwsSender
+
+        sender = AwsSender()  # clients made here, in this thread
+    run = _Run(run_id=uuid.uuid4().hex, sender=sender, bucket=TokenBucket(config.notification_rate_per_second),
+               deadline=started + config.notification_budget_seconds, config=config)
+    with ThreadPoolExecutor(max_workers=max(1, config.notification_workers), thread_name_prefix="sweep") as pool:
+        futures = []
+        for profile_id in pending_profile_ids():
+            report.pending += 1
+            futures.append(pool.submit(_notify_one, profile_id, run))
+        outcomes = [f.result() for f in futures]
+    for outcome in outcomes:
+        _count(report, outcome)
+    report.seconds = round(time.monotonic() - started, 3)
+    log.info("notification sweep: %s", report.as_dict())
+    return report
+
+
+def pending_profile_ids():
+    """Every pending, unblocked profile: one Query per shard of the sparse index, oldest first."""
+    from chalicelib.models.identity import ProfileModel
+
+    for shard in SHARDS:
+        for row in ProfileModel.pending_notifications.query(
+                shard, filter_condition=ProfileModel.notify_blocked_reason.does_not_exist()):
+            yield row.profile_id
+
+
+def _count(report: SweepReport, outcome: _Outcome) -> None:
+    report.emails += outcome.emails
+    report.texts += outcome.texts
+    report.failed_sends += outcome.failed_sends
+    report.blocked += int(outcome.blocked)
+    report.kept_pending += int(outcome.kept_pending)
+    if outcome.emails or outcome.texts:
+        report.notified += 1
+    if outcome.status == "nothing-new":
+        report.nothing_new += 1
+    elif outcome.status == "deferred":
+        report.deferred += 1
+    elif outcome.status == "claimed-elsewhere":
+        report.claimed_elsewhere += 1
+    elif outcome.status == "error":
+        report.errors += 1
+
+
+# ------------------------------------------------------------------------------------------------
+# One profile
+
+
+def _notify_one(profile_id: str, run: _Run) -> _Outcome:
+    if time.monotonic() > run.deadline:
+        return _Outcome("deferred")
+    try:
+        profile = _claim(profile_id, run)
+    except Exception as exc:  # noqa: BLE001 - one profile must not stop the sweep
+        log.error("notification sweep: claiming a profile failed (%s); it stays pending", type(exc).__name__)
+        return _Outcome("error")
+    if profile is None:
+        return _Outcome("claimed-elsewhere")
+    try:
+        return _notify_claimed(profile, run)
+    except Exception as exc:  # noqa: BLE001
+        # The type only: an error's text may quote an address or a number.
+        log.error("notification sweep: %s while notifying a profile; it stays pending", type(exc).__name__)
+        _release(profile, run)
+        return _Outcome("error")
+
+
+def _conditional_failed(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _claim(profile_id: str, run: _Run):
+    """The conditional lease; returns the profile as it is now, or None if another sweep has it
+    (or it is no longer pending, or blocked)."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.identity import ProfileModel
+
+    now = clock.utcnow()
+    profile = ProfileModel(profile_id)
+    try:
+        profile.update(
+            actions=[
+                ProfileModel.notify_lease_id.set(run.run_id),
+                ProfileModel.notify_lease_until.set(now + timedelta(seconds=run.config.notification_lease_seconds)),
+            ],
+            condition=(ProfileModel.notify_pending_since.exists()
+                       & ProfileModel.notify_blocked_reason.does_not_exist()
+                       & (ProfileModel.notify_lease_until.does_not_exist() | (ProfileModel.notify_lease_until < now))),
+        )
+    except UpdateError as exc:
+        if _conditional_failed(exc):
+            return None
+        raise
+    return profile
+
+
+def _holding(run: _Run):
+    from chalicelib.models.identity import ProfileModel
+
+    return ProfileModel.notify_lease_id == run.run_id
+
+
+def _release_actions():
+    from chalicelib.models.identity import ProfileModel
+
+    return [ProfileModel.notify_lease_id.remove(), ProfileModel.notify_lease_until.remove()]
+
+
+def _release(profile, run: _Run) -> None:
+    """Give the profile back untouched (best effort: an unreleased lease simply expires)."""
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        profile.update(actions=_release_actions(), condition=_holding(run))
+    except UpdateError:
+        pass
+    except Exception as exc:  # noqa: BLE001
+        log.warning("notification sweep: releasing a lease failed (%s); it expires", type(exc).__name__)
+
+
+def _mark_attribute(channel: str):
+    from chalicelib.models.identity import ProfileModel
+
+    return {"email": ProfileModel.notified_email_at, "sms": ProfileModel.notified_sms_at}[channel]
+
+
+def _notify_claimed(profile, run: _Run) -> _Outcome:
+    from chalicelib.notifications.messages import compose_email, compose_sms
+
+    now = clock.utcnow()
+    latest = profile.notify_latest_at or profile.notify_pending_since
+    if latest > now - timedelta(seconds=run.config.notification_settle_seconds):
+        _release(profile, run)
+        return _Outcome("deferred")
+
+    since = profile.last_notified_at or digest.first_change_bound(profile.notify_pending_since)
+    rows = digest.rows_since(profile.profile_id, since)
+    language = profile.notify_language or "fi"
+    methods = [m for m in CHANNELS if m in (profile.notify_methods or ())]
+    delivered: dict[str, datetime] = {}  # channel -> newest change it carried in this run
+    failed: dict[str, str] = {}  # channel -> error code
+    outcome = _Outcome("sent")
+    for channel in methods:
+        mark = getattr(profile, _mark_attribute(channel).attr_name)
+        channel_since = max(since, mark) if mark else since
+        lines = digest.changes(rows, channel_since)
+        if not lines:
+            continue
+        destination = profile.email if channel == "email" else profile.phone
+        if not destination:
+            failed[channel] = "no-address" if channel == "email" else "no-phone-number"
+            continue
+        try:
+            if channel == "email":
+                message = compose_email(lines, language)
+                run.bucket.acquire()
+                run.sender.send_email(destination, message, language)
+                outcome.emails += 1
+            else:
+                text = compose_sms(lines, language)
+                run.bucket.acquire()
+                run.sender.send_sms(destination, text)
+                outcome.texts += 1
+        except Exception as exc:  # noqa: BLE001 - any failure to hand over counts as a failed send
+            from chalicelib.notifications.senders import error_code
+
+            failed[channel] = error_code(exc)
+            continue
+        delivered[channel] = max(line.updated_at for line in lines)
+
+    if failed:
+        outcome.status = "failed"
+        outcome.failed_sends = len(failed)
+        outcome.blocked = _finish_failed(profile, run, delivered, failed)
+        return outcome
+    newest = max((r.updated_at for r in rows), default=None)
+    outcome.kept_pending = not _finish_sent(profile, run, newest)
+    if not delivered:
+        outcome.status = "nothing-new"
+    return outcome
+
+
+def _finish_sent(profile, run: _Run, newest: datetime | None) -> bool:
+    """Everything went out: move the watermark; remove the marker if nothing new arrived meanwhile.
+    Returns whether the marker was removed."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.identity import ProfileModel
+
+    actions = [ProfileModel.notify_failures.set(0), ProfileModel.notified_email_at.remove(),
+               ProfileModel.notified_sms_at.remove()] + _release_actions()
+    if newest is not None and (profile.last_notified_at is None or newest > profile.last_notified_at):
+        actions.append(ProfileModel.last_notified_at.set(newest))
+    unchanged = (ProfileModel.notify_changes == profile.notify_changes if profile.notify_changes is not None
+                 else ProfileModel.notify_changes.does_not_exist())
+    try:
+        profile.update(
+            actions=actions + [ProfileModel.notify_pending_since.remove(), ProfileModel.notify_shard.remove(),
+                               ProfileModel.notify_latest_at.remove(), ProfileModel.notify_changes.remove()],
+            condition=_holding(run) & (ProfileModel.notify_pending_since == profile.notify_pending_since) & unchanged,
+        )
+        return True
+    except UpdateError as exc:
+        if not _conditional_failed(exc):
+            raise
+    try:  # something arrived during the sweep (or the lease was lost): keep the marker
+        profile.update(actions=actions, condition=_holding(run))
+    except UpdateError as exc:
+        if not _conditional_failed(exc):
+            raise
+        log.warning("notification sweep: a lease expired before its sweep finished; raise notification_lease_seconds")
+    return False
+
+
+def _finish_failed(profile, run: _Run, delivered: dict, failed: dict) -> bool:
+    """Something failed: keep the marker, remember the channels that delivered, count the failure.
+    Returns whether the profile is now blocked."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.identity import ProfileModel
+
+    marks = [_mark_attribute(channel).set(at) for channel, at in delivered.items()]
+    failures = int(profile.notify_failures or 0) + 1
+    blocked = failures >= run.config.notification_max_failures
+    counted = [ProfileModel.notify_failures.set(failures)]
+    if blocked:
+        counted.append(ProfileModel.notify_blocked_reason.set(
+            "; ".join(f"{channel}: {code}" for channel, code in sorted(failed.items()))[:200]))
+    try:
+        # Counted only against the contact details the claim read: an edit meanwhile starts afresh.
+        profile.update(actions=marks + counted + _release_actions(),
+                       condition=_holding(run) & (ProfileModel.updated_at == profile.updated_at))
+        if blocked:
+            log.warning("notification sweep: a profile was blocked after %d failed sweeps (%s)", failures,
+                        profile.notify_blocked_reason)
+        return blocked
+    except UpdateError as exc:
+        if not _conditional_failed(exc):
+            raise
+    try:
+        profile.update(actions=marks + _release_actions(), condition=_holding(run))
+    except UpdateError as exc:
+        if not _conditional_failed(exc):
+            raise
+        log.warning("notification sweep: a lease expired before its sweep finished; raise notification_lease_seconds")
+    return False
