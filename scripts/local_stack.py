@@ -112,12 +112,12 @@ def write_division_keys() -> None:
     from chalicelib.divisions import DIVISIONS
     from chalicelib.divisions.keys import create_key
 
-    target = ROOT / ".local" / "division-keys.json"
+    target = Path(os.environ.get("PORTAL_LOCAL_KEYS_FILE") or ROOT / ".local" / "division-keys.json")
     target.parent.mkdir(exist_ok=True)
     local_keys = {division: create_key(division, "local development") for division in DIVISIONS}
     target.write_text(json.dumps(local_keys, indent=2) + "\n", encoding="utf-8")
     target.chmod(0o600)
-    print(f"division API keys for local use: {target.relative_to(ROOT)}")
+    print(f"division API keys for local use: {target}")
 
 
 def serve(port: int, moto_port: int) -> int:

@@ -93,3 +93,58 @@ def idp(monkeypatch, aws):
     oidc.clear_cache()
     yield provider
     oidc.clear_cache()
+
+
+# The portal served exactly as `make run` serves it (moto server + chalice local), for the browser
+# suite and the API's schemathesis run.
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the portal exited with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("the portal did not start in time")
+
+
+@pytest.fixture(scope="session")
+def portal():
+    """Base URL of the portal on localhost, on its own moto server stack, seeded like `make run`."""
+    port, moto_port = _free_port(), _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "AWS_"))}
+    (ROOT / "test-results").mkdir(exist_ok=True)
+    env["PORTAL_LOCAL_KEYS_FILE"] = str(ROOT / "test-results" / "division-keys.json")
+    log = open(ROOT / "test-results" / "portal.log", "w") if (ROOT / "test-results").is_dir() else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [sys.executable, "scripts/local_stack.py", "serve", "--port", str(port), "--moto-port", str(moto_port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        _wait_for(port, process)
+        yield f"http://localhost:{port}"  # the host name the portal knows itself by (cookies, redirect URI)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+

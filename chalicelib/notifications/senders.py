@@ -37,8 +37,9 @@ def mime_message(to: str, email: Email, language: str) -> bytes:
     """multipart/alternative (plain text first, then HTML), quoted-printable: 7-bit safe for SES."""
     from email.headerregistry import Address
     from email.message import EmailMessage
-    from email.utils import formatdate, make_msgid
+    from email.utils import format_datetime, make_msgid
 
+    from chalicelib import clock
     from chalicelib.config import settings
 
     sender = settings().notification_sender
@@ -46,12 +47,12 @@ def mime_message(to: str, email: Email, language: str) -> bytes:
     message["Subject"] = email.subject
     message["From"] = Address(display_name=email.sender_name, addr_spec=sender)
     message["To"] = to
-    message["Date"] = formatdate(usegmt=True)
+    message["Date"] = format_datetime(clock.utcnow().replace(microsecond=0), usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
-    message["Content-Language"] = language
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.text, cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", cte="quoted-printable")
+    message["Content-Language"] = language  # after the parts: set_content clears Content-* headers
     return message.as_bytes()
 
 
