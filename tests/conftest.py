@@ -125,26 +125,42 @@ def _wait_for(port: int, process: subprocess.Popen, seconds: float = 60) -> None
     raise RuntimeError("the portal did not start in time")
 
 
-@pytest.fixture(scope="session")
-def portal():
-    """Base URL of the portal on localhost, on its own moto server stack, seeded like `make run`."""
+from contextlib import contextmanager  # noqa: E402
+
+
+@contextmanager
+def served_portal(name: str, **settings: str):
+    """The portal on localhost, on its own moto server, seeded like `make run`; ``settings`` are extra
+    PORTAL_* variables (e.g. a short session timeout). Yields the base URL and the moto endpoint."""
     port, moto_port = _free_port(), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "AWS_"))}
     (ROOT / "test-results").mkdir(exist_ok=True)
-    env["PORTAL_LOCAL_KEYS_FILE"] = str(ROOT / "test-results" / "division-keys.json")
-    log = open(ROOT / "test-results" / "portal.log", "w") if (ROOT / "test-results").is_dir() else subprocess.DEVNULL
+    env["PORTAL_LOCAL_KEYS_FILE"] = str(ROOT / "test-results" / f"{name}-division-keys.json")
+    env.update(settings)
+    log = open(ROOT / "test-results" / f"{name}.log", "w")
     process = subprocess.Popen(
         [sys.executable, "scripts/local_stack.py", "serve", "--port", str(port), "--moto-port", str(moto_port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
         _wait_for(port, process)
-        yield f"http://localhost:{port}"  # the host name the portal knows itself by (cookies, redirect URI)
+        yield f"http://localhost:{port}", f"http://127.0.0.1:{moto_port}"
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+        log.close()
 
 
+@pytest.fixture(scope="session")
+def served():
+    with served_portal("portal") as (base_url, moto_endpoint):
+        yield base_url, moto_endpoint
+
+
+@pytest.fixture(scope="session")
+def portal(served):
+    """Base URL of the portal served as `make run` serves it (the host name it knows itself by)."""
+    return served[0]

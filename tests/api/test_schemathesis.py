@@ -20,7 +20,7 @@ cases = {"count": 0}
 
 @pytest.fixture(scope="module")
 def division_key(portal):
-    keys = json.loads((ROOT / "test-results" / "division-keys.json").read_text())
+    keys = json.loads((ROOT / "test-results" / "portal-division-keys.json").read_text())
     return keys["urban-environment"]
 
 

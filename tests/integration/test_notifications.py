@@ -581,8 +581,12 @@ def test_the_scheduled_function_runs_the_sweep(sweep_env):
 
 
 def test_no_scan_anywhere_in_chalicelib():
+    """Like the before-stop hook: no `.scan(` in chalicelib except a line an engineer marked
+    "scan-ok" with a reason (an ops command over a tiny table); none at all in the notifications."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2] / "chalicelib"
-    offenders = [str(p) for p in root.rglob("*.py") if re.search(r"\.scan\(", p.read_text(encoding="utf-8"))]
-    assert offenders == []
+    lines = [(p, line) for p in root.rglob("*.py") for line in p.read_text(encoding="utf-8").splitlines()
+             if re.search(r"\.scan\(", line)]
+    assert [str(p) for p, line in lines if "scan-ok" not in line] == []
+    assert [str(p) for p, _ in lines if "notifications" in p.parts] == []

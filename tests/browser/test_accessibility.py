@@ -1,0 +1,113 @@
+"""axe-core on every page type in Finnish, Swedish and English, at desktop and phone sizes, on a
+portal of its own (fresh data); the suite also writes the README's screenshots."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import ROOT, axe_violations
+from tests.conftest import served_portal
+
+pytestmark = pytest.mark.browser
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+SHOW = {"front", "catalogue", "description", "form-page-1", "summary", "folder", "item", "profile"}
+
+
+@pytest.fixture(scope="module")
+def fresh_portal():
+    with served_portal("a11y") as (base_url, _):
+        yield base_url
+
+
+def check_everywhere(page, url, name, found):
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        for language in ("fi", "sv", "en"):
+            separator = "&" if "?" in url else "?"
+            page.goto(f"{url}{separator}lang={language}")
+            violations = axe_violations(page)
+            if violations:
+                found.append((name, size, language, violations))
+            if language == "en" and name in SHOW:
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SCREENSHOTS / f"{name}-{size}.png"), full_page=False)
+    page.set_viewport_size(SIZES["desktop"])
+
+
+def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
+    base = fresh_portal
+    context = browser.new_context(bypass_csp=True, viewport=SIZES["desktop"])
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    found: list = []
+    try:
+        for name, path in [("front", "/"), ("catalogue", "/e-services?topic=daycare-education"),
+                           ("catalogue-empty", "/e-services?q=zzzz"), ("description", "/e-services/dog-declaration"),
+                           ("instructions", "/instructions"), ("sign-in", "/sign-in"), ("feedback", "/feedback"),
+                           ("signed-out", "/signed-out"), ("not-found", "/e-services/nope"), ("api-docs", "/api/v1/docs")]:
+            check_everywhere(page, base + path, name, found)
+
+        # Sign in for the first time: registration.
+        page.goto(f"{base}/sign-in/start?customer=personal&lang=en")
+        page.locator("form[action$='/dev-idp/bank'] button").click()
+        page.get_by_role("button", name="Nordea").click()
+        page.locator("#user-id").fill("123456")
+        page.locator("#code").fill("1234")
+        page.locator("button[name=action][value=ok]").click()
+        page.get_by_role("link", name="Continue to the service").click()
+        page.wait_for_url(re.compile(r"/register$"))
+        check_everywhere(page, f"{base}/register", "registration", found)
+        page.goto(f"{base}/register?lang=en")
+        page.get_by_label("E-mail address", exact=True).fill("nordea@example.fi")
+        page.locator("label[for=methods-email]").click()
+        page.locator("label[for=language-fi]").click()
+        page.locator("label[for=consent-yes]").click()
+        page.get_by_role("button", name="Register").click()
+        page.wait_for_url(re.compile(r"/$"))
+
+        # A form, page by page, and its summary.
+        page.goto(f"{base}/e-services/dog-declaration/form?lang=en")
+        check_everywhere(page, f"{base}/e-services/dog-declaration/form", "form-new", found)
+        page.goto(f"{base}/e-services/dog-declaration/form?lang=en")
+        for label, value in (("Street address", "Katu 1"), ("Zipcode", "00100"), ("Post office", "Helsinki")):
+            page.get_by_label(label).fill(value)
+        page.get_by_role("button", name="Next").click()
+        draft = re.search(r"/drafts/([0-9a-f]{32})/", page.url).group(1)
+        page.get_by_label("Dog's name").fill("Musti")
+        page.get_by_label("Breed").fill("Pystykorva")
+        page.locator("label[for=sex-male]").click()
+        page.get_by_label("Date of birth").fill("1.1.2020")
+        page.get_by_role("button", name="Next").click()
+        page.locator("label[for=declaration_type-new]").click()
+        page.get_by_role("button", name="Next").click()
+        page.get_by_label("How many dogs are there in your household?").fill("1")
+        page.locator("label[for=field-information_correct]").click()
+        page.get_by_role("button", name="To the summary").click()
+        for number in range(1, 5):
+            check_everywhere(page, f"{base}/drafts/{draft}/pages/{number}", f"form-page-{number}", found)
+        check_everywhere(page, f"{base}/drafts/{draft}/pages/5", "summary", found)
+        check_everywhere(page, f"{base}/drafts/{draft}/remove", "remove-draft", found)
+        page.goto(f"{base}/drafts/{draft}/pages/5?lang=en")
+        page.get_by_role("button", name="Send", exact=True).click()
+        item = re.search(r"\d{6}", page.locator(".sent-message").inner_text()).group(0)
+        violations = axe_violations(page)
+        if violations:
+            found.append(("sent", "desktop", "en", violations))
+
+        for name, path in [("home", "/"), ("folder", "/folder"), ("item", f"/folder/{item}"),
+                           ("application", f"/folder/{item}/application"), ("complement", f"/folder/{item}/complement"),
+                           ("profile", "/profile"), ("profile-edit", "/profile/edit"), ("my-data", "/profile/my-data"),
+                           ("delete-profile", "/profile/delete")]:
+            check_everywhere(page, base + path, name, found)
+    finally:
+        context.close()
+    assert found == []
+
+
+def test_the_readme_shows_the_screenshots():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in sorted(SHOW):
+        for size in SIZES:
+            assert f"docs/screenshots/{name}-{size}.png" in readme
