@@ -15,9 +15,11 @@
 - Logs and metrics go to **stderr** (CloudWatch Logs gets stdout and stderr alike); stdout is left to
   the ops commands' own output.
 - **Metrics** are CloudWatch embedded metric format (EMF) lines in namespace ``CityEservices`` with
-  the dimensions ``service`` and ``stage`` (plus ``method`` for sign-ins). ``count()`` collects them
-  during an invocation and the middleware writes them at its end, one line per dimension set; outside
-  an invocation (scripts) they are written at once.
+  the dimensions ``service`` and ``stage`` (plus ``method`` for sign-ins, ``channel`` for notifications,
+  ``function`` for failed scheduled runs). ``count()`` collects them during an invocation and the
+  middleware writes them at its end, one line per dimension set; outside an invocation (scripts) they
+  are written at once. A scheduled function's returned report becomes metrics too (``REPORT_METRICS``:
+  the notification sweep's e-mails, texts and failed sends).
 
 Nothing here is imported or set up before the first invocation: Powertools loads on first use.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -43,6 +46,14 @@ STATUS_UPDATES = "StatusUpdates"
 NOTIFICATIONS_SENT = "NotificationsSent"
 NOTIFICATIONS_FAILED = "NotificationsFailed"
 SCHEDULED_FAILURES = "ScheduledRunFailures"  # dimension function: a scheduled function that raised
+
+# What a scheduled function returns (its report) that the middleware turns into metrics: the
+# notification sweep's report (chalicelib.notifications.sweep.SweepReport.as_dict()).
+REPORT_METRICS = {
+    "emails": (NOTIFICATIONS_SENT, {"channel": "email"}),
+    "texts": (NOTIFICATIONS_SENT, {"channel": "sms"}),
+    "failed_sends": (NOTIFICATIONS_FAILED, {}),
+}
 
 _pending: ContextVar[list | None] = ContextVar("pending_metrics", default=None)
 _cold = True
@@ -164,8 +175,21 @@ def _correlation_id(event) -> str:
 
 
 def _function_name(event) -> str | None:
+    """The app's name of the function (``notification_sweep``): Lambda's handler setting is
+    ``app.<name>``; the function's own name on AWS has the stack's prefix and a random suffix."""
+    handler = os.environ.get("_HANDLER", "")
+    if handler.startswith("app.") and handler != "app.app":
+        return handler[4:]
     context = getattr(event, "lambda_context", None) or getattr(event, "context", None)
     return getattr(context, "function_name", None)
+
+
+def _report_metrics(report) -> None:
+    if isinstance(report, dict):
+        for key, (name, dimensions) in REPORT_METRICS.items():
+            value = report.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                count(name, value, **dimensions)
 
 
 def middleware(event, get_response):
@@ -179,6 +203,8 @@ def middleware(event, get_response):
     started = time.perf_counter()
     try:
         response = get_response(event)
+        if not http:
+            _report_metrics(response)
     except Exception:
         if not http:
             _pending.get().append((SCHEDULED_FAILURES, 1, (("function", _function_name(event) or "unknown"),)))

@@ -103,7 +103,7 @@ def slim(zip_path: Path) -> None:
             shutil.rmtree(cache)
         # Unchecked-hash pycs are used without looking at the source's time (a zip keeps times to 2 s).
         compileall.compile_dir(
-            str(root), quiet=2, workers=1,
+            str(root), quiet=2, workers=1, ddir="/var/task",  # tracebacks name the paths on Lambda
             invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH,
         )
         rebuilt = zip_path.with_suffix(".slim.zip")

@@ -1,10 +1,14 @@
 """The Chalice application: registers the blueprints. Nothing else happens at import time."""
 from chalice import Chalice, Cron
 
+from chalicelib import observability
 from chalicelib.config import settings
 from chalicelib.handlers import api, auth, catalogue, devidp, feedback, folder, forms, pages, privacy, profile, static
 
-app = Chalice(app_name="city-eservices")
+# Logs go through Powertools' JSON handler (chalicelib/observability.py): Chalice adds no handler of its own.
+app = Chalice(app_name="city-eservices", configure_logs=False)
+# Correlation id, access line and metrics for every invocation (requests and scheduled runs alike).
+app.register_middleware(observability.middleware, "all")
 # Forms with attachments post multipart/form-data: API Gateway must pass it through as binary.
 app.api.binary_types.append("multipart/form-data")
 app.register_blueprint(pages.bp)
@@ -19,6 +23,10 @@ app.register_blueprint(static.bp)
 app.register_blueprint(api.bp, url_prefix="/api/v1")
 if settings().dev_idp_enabled:
     devidp.register(app)
+if settings().stage == "local":
+    from chalicelib.handlers import outbox
+
+    outbox.register(app)  # /dev/outbox: what the local AWS stack "sent"
 
 
 @app.schedule(Cron(30, 1, "*", "*", "?", "*"))
@@ -27,3 +35,11 @@ def daily_retention(event):
     from chalicelib.privacy.retention import remove_expired
 
     remove_expired()
+
+
+@app.schedule(Cron(0, "*", "*", "*", "?", "*"))
+def notification_sweep(event):
+    """On every hour (UTC): notify customers of what is new; sends only 9-20 Helsinki time."""
+    from chalicelib.notifications import run_sweep
+
+    return run_sweep().as_dict()

@@ -3,20 +3,36 @@
 Nothing else in the code base reads ``os.environ``. The Chalice stage sets these variables in
 ``.chalice/config.json``; tests and local scripts set them before first use and call
 ``settings.cache_clear()`` when they need a fresh read.
+
+Each field ``name`` is read from ``PORTAL_<NAME>`` (or the field's ``validation_alias``) and validated
+by pydantic. This is what pydantic-settings would do for these flat fields; reading the few variables
+ourselves keeps pydantic-settings (and the argparse, asyncio and dotenv it imports) off every cold start.
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Stage = Literal["local", "dev", "prod", "test"]
+ENV_PREFIX = "PORTAL_"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore")
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=False)
+
+    @classmethod
+    def from_environment(cls, environ=None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values = {}
+        for name, field in cls.model_fields.items():
+            alias = field.validation_alias if isinstance(field.validation_alias, str) else None
+            key = alias or f"{ENV_PREFIX}{name.upper()}"
+            if key in environ:
+                values[alias or name] = environ[key]
+        return cls.model_validate(values)
 
     stage: Stage = "local"
     # Prefix for every DynamoDB table name, so that stages never share tables.
@@ -46,6 +62,26 @@ class Settings(BaseSettings):
     dev_idp_mobile_timeout_seconds: int = 120
     # Where the portal sends people who want the City's privacy notices.
     privacy_notice_url: str = "https://www.hel.fi/en/decision-making/information-on-helsinki/data-protection"
+    # Notifications (the hourly sweep, chalicelib/notifications). The SES identity that sends the
+    # e-mails: verified in SES (make run verifies it in moto); the display name is translated.
+    notification_sender: str = "no-reply@asiointi.example.fi"
+    # Alphanumeric sender ID of the text messages (max 11 characters; Finland supports them); None = SNS's default.
+    notification_sms_sender_id: str | None = None
+    # Consecutive sweeps with a failed send before the profile is blocked until its contact details are edited.
+    notification_max_failures: int = 5
+    # Sends (e-mails + text messages) per second over the whole sweep, shared by its threads (SES and SNS quotas).
+    notification_rate_per_second: float = 10.0
+    # Threads that notify customers in parallel during one sweep.
+    notification_workers: int = 8
+    # How long a sweep's claim on one profile lasts; longer than the Lambda's timeout, so that a claim
+    # never expires while its sweep is still working on the profile.
+    notification_lease_seconds: int = 900
+    # A sweep stops claiming new profiles after this long (the rest wait for the next hour); keep it
+    # well below the sweep Lambda's timeout (900 s in .chalice/config.json).
+    notification_budget_seconds: int = 720
+    # Changes younger than this wait for the next sweep, so that the owner-updated index (eventually
+    # consistent) surely shows everything the pending marker stands for.
+    notification_settle_seconds: int = 15
 
     @property
     def dev_idp_enabled(self) -> bool:
@@ -70,4 +106,4 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
-    return Settings()
+    return Settings.from_environment()

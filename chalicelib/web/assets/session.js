@@ -61,9 +61,14 @@
 
   function expire() {
     ask(data.statusUrl, "GET").then(function (result) {
-      if (update(result) && deadline - Date.now() > 1000) {
-        if (dialog.open && deadline - Date.now() > warnMs) { dialog.close(); }
+      if (!update(result)) { return; }  // signed out: update() has left the page
+      var left = deadline - Date.now();
+      if (left > 1000) {
+        if (dialog.open && left > warnMs) { dialog.close(); }
         schedule();
+      } else {
+        clearTimeout(timer);
+        timer = setTimeout(expire, Math.max(500, left + 500));  // the last moments: ask again just after
       }
     }, leave);
   }

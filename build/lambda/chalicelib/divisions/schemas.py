@@ -3,9 +3,9 @@ models (chalicelib/divisions/openapi.py), so the documentation cannot drift from
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Status = Literal["sent", "received", "processing", "info-requested", "decided", "cancelled"]
 NewStatus = Literal["received", "processing", "info-requested", "decided", "cancelled"]
@@ -34,7 +34,7 @@ class AttachmentIn(_In):
 class MessageIn(_In):
     """A message to the customer. Without thread_id it starts a new thread."""
 
-    text: str = Field(min_length=1, max_length=4000)
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
     reply_allowed: bool = Field(default=True, description="May the customer answer in this thread.")
     thread_id: str | None = Field(default=None, pattern=THREAD_ID)
     author_name: str | None = Field(default=None, max_length=200, description="Shown to the customer; the division's name by default.")

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib import clock
+from chalicelib import clock, observability
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.i18n import N_
 
@@ -288,6 +288,7 @@ def change_status(item_number: str, status: str, *, note: str | None = None, aut
         extra = [SubmissionModel.retain_shard.set("r"), SubmissionModel.retain_until.set(retain_until(item.service_id))]
     _add_event(item, _event(item_number, "status", status=status, text=(note or None), author="official",
                             author_name=author_name), unseen=True, status=status, extra_actions=extra)
+    observability.count(observability.STATUS_UPDATES)
 
 
 def use_as_template(owner_id: str, item_number: str, *, identity: dict[str, str], acting_name: str):

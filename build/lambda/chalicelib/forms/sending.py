@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from chalicelib import clock
+from chalicelib import clock, observability
 from chalicelib.forms.answers import all_errors, clean_answers
 from chalicelib.forms.schema import FormDefinition
 
@@ -95,4 +95,5 @@ def send(form: FormDefinition, draft, *, sender_id: str, sent_by: str, language:
         if draft.sent_item_number:
             return Sent(draft.sent_item_number, health_care)
         raise
+    observability.count(observability.SUBMISSIONS_SENT)
     return Sent(item_number, health_care)

@@ -126,10 +126,10 @@ def _list_args(query: dict[str, str]) -> dict:
         raise Invalid({name: "unknown query parameter" for name in sorted(unknown)})
     args: dict = {"service": query.get("service") or None, "cursor": query.get("cursor") or None}
     status = query.get("status")
-    if status and status not in service.TRANSITIONS:
+    if status is not None and status not in service.TRANSITIONS:
         raise Invalid({"status": f"one of {', '.join(service.TRANSITIONS)}"})
     args["status"] = status or None
-    if query.get("updated_since"):
+    if "updated_since" in query:
         try:
             since = datetime.fromisoformat(query["updated_since"].replace("Z", "+00:00"))
         except ValueError:
@@ -137,10 +137,12 @@ def _list_args(query: dict[str, str]) -> dict:
         if since.tzinfo is None:
             raise Invalid({"updated_since": "give the time zone, e.g. 2026-12-01T08:00:00Z"})
         args["updated_since"] = since
-    if query.get("limit"):
+    if "limit" in query:
         if not query["limit"].isdigit() or not 1 <= int(query["limit"]) <= 100:
             raise Invalid({"limit": "a whole number from 1 to 100"})
         args["limit"] = int(query["limit"])
+    if len(query.get("service") or "") > 80:
+        raise Invalid({"service": "at most 80 characters"})
     if args["cursor"] and len(args["cursor"]) > 2000:
         raise Invalid({"cursor": "the cursor is not one this API gave"})
     return args

@@ -177,6 +177,6 @@ def verify_id_token(id_token: str, nonce: str) -> dict:
         raise TokenRejected(f"the ID token is invalid ({error.__class__.__name__})") from None
     if not isinstance(claims.get("iat"), (int, float)) or claims["iat"] > time.time() + LEEWAY_SECONDS:
         raise TokenRejected("the ID token is issued in the future")
-    if not isinstance(claims.get("nonce"), str) or not hmac.compare_digest(claims["nonce"], nonce):
+    if not isinstance(claims.get("nonce"), str) or not hmac.compare_digest(claims["nonce"].encode(), nonce.encode()):
         raise TokenRejected("the ID token's nonce does not match this sign-in")
     return claims

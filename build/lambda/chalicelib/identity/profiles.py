@@ -159,7 +159,12 @@ def record_sign_in(profile_id: str, method: str) -> None:
 
 
 def update_contact(profile_id: str, form: ContactForm) -> None:
-    """My profile's Save: contact details and notification choices only; names never change."""
+    """My profile's Save: contact details and notification choices only; names never change.
+
+    Saving also lifts a notification block (after repeated failed sends) and resets the failure
+    count: the next hourly sweep tries again with the details as they are now, and whatever was
+    waiting (the pending marker stays) goes out then.
+    """
     from chalicelib.models.identity import ProfileModel
 
     contact = validate_contact(form, registration=False)
@@ -171,5 +176,7 @@ def update_contact(profile_id: str, form: ContactForm) -> None:
             ProfileModel.notify_methods.set(list(contact.methods)),
             ProfileModel.notify_language.set(contact.language),
             ProfileModel.updated_at.set(clock.utcnow()),
+            ProfileModel.notify_failures.set(0),
+            ProfileModel.notify_blocked_reason.remove(),
         ]
     )

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from chalicelib import clock
+from chalicelib import clock, observability
 from chalicelib.identity import oidc
 from chalicelib.identity.claims import Identity, InvalidIdentity, identity_from_claims
 from chalicelib.identity.http import ProviderUnavailable
@@ -100,4 +100,5 @@ def complete_sign_in(params: dict[str, str], browser_binding: str | None) -> tup
         raise SignInFailed("provider-unavailable") from None
     if identity.customer != transaction.customer:
         raise SignInFailed("customer-mismatch")
+    observability.count(observability.SIGN_INS, method=identity.method)
     return identity, transaction.return_path

@@ -60,10 +60,21 @@ class ProfileModel(Model):
     last_login_at = UTCDateTimeAttribute(null=True)
     previous_login_at = UTCDateTimeAttribute(null=True)
     last_login_method = UnicodeAttribute(null=True)
-    # Notifications: set while something new waits for the hourly sweep (see chalicelib/notifications).
-    notify_shard = UnicodeAttribute(null=True)
-    notify_pending_since = UTCDateTimeAttribute(null=True)
+    # Notifications (chalicelib/notifications; docs/data-model.md "profiles").
+    # The pending marker: set by the first change from the City since the last notification, removed
+    # by the sweep that notified it (only if nothing new arrived meanwhile).
+    notify_shard = UnicodeAttribute(null=True)  # last hex digit of profile_id: the sparse index's hash key
+    notify_pending_since = UTCDateTimeAttribute(null=True)  # the first change waiting
+    notify_latest_at = UTCDateTimeAttribute(null=True)  # the newest change waiting
+    notify_changes = NumberAttribute(null=True)  # ADD 1 per change: the sweep clears the marker only if unchanged
+    # Every chosen channel has delivered the changes up to here ("what is new" = later changes).
     last_notified_at = UTCDateTimeAttribute(null=True)
-    notify_failures = NumberAttribute(default=0)
-    notify_blocked_reason = UnicodeAttribute(null=True)
+    # A channel that delivered further than last_notified_at while the other one failed (retried alone).
+    notified_email_at = UTCDateTimeAttribute(null=True)
+    notified_sms_at = UTCDateTimeAttribute(null=True)
+    notify_failures = NumberAttribute(default=0)  # consecutive sweeps with a failed send
+    notify_blocked_reason = UnicodeAttribute(null=True)  # "<channel>: <error code>"; cleared by a contact edit
+    # The sweep's claim: one sweep at a time works on a profile (conditional write, expires).
+    notify_lease_id = UnicodeAttribute(null=True)
+    notify_lease_until = UTCDateTimeAttribute(null=True)
     pending_notifications = PendingNotificationsIndex()

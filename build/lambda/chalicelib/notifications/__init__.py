@@ -1,15 +1,36 @@
-"""Notifications by e-mail and text message: pending markers and the hourly sweep (issue 6)."""
+"""Notifications by e-mail and text message: pending markers and the hourly sweep (issue 6).
+
+- ``mark_pending`` (called by chalicelib/folder when the City adds a status or a message) leaves
+  the owner's profile a marker in the sparse ``pending-notifications`` index.
+- ``run_sweep`` (EventBridge, on the hour; ``make sweep`` locally) notifies every pending customer
+  once, between 9:00 and 20:59 Helsinki time: see ``sweep.py`` and docs/architecture.md.
+"""
 from __future__ import annotations
 
 
 def mark_pending(profile_id: str, at) -> None:
-    """Leave the profile a pending notification (kept at its first time until the sweep clears it)."""
+    """Leave the profile a pending notification for the change made at ``at``.
+
+    ``notify_pending_since`` keeps the first change until a sweep clears it (the index's sort key);
+    ``notify_latest_at`` is the newest; ``notify_changes`` counts them (ADD), so that a sweep clears
+    the marker only if nothing arrived after it read the profile. A retried call adds one more
+    count, which at worst keeps the marker one more hour (the next sweep then finds nothing new).
+    """
     from chalicelib.models.identity import ProfileModel
 
     ProfileModel(profile_id).update(
         actions=[
             ProfileModel.notify_pending_since.set(ProfileModel.notify_pending_since | at),
             ProfileModel.notify_shard.set(profile_id[-1]),
+            ProfileModel.notify_latest_at.set(at),
+            ProfileModel.notify_changes.add(1),
         ],
         condition=ProfileModel.profile_id.exists(),
     )
+
+
+def run_sweep(**kwargs):
+    """The hourly sweep (see chalicelib/notifications/sweep.py)."""
+    from chalicelib.notifications.sweep import run_sweep as run
+
+    return run(**kwargs)

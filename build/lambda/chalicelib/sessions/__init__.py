@@ -65,7 +65,7 @@ class Session:
         return max(0, int((self.idle_expires_at - (now or clock.utcnow())).total_seconds()))
 
     def csrf_ok(self, token: str | None) -> bool:
-        return bool(token) and hmac.compare_digest(str(token), self.csrf_token)
+        return bool(token) and hmac.compare_digest(str(token).encode(), self.csrf_token.encode())
 
 
 def create_session(identity: Identity, profile_id: str | None, return_path: str = "/") -> tuple[str, Session]:

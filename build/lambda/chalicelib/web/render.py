@@ -17,8 +17,15 @@ from chalicelib.web.preferences import TEXT_SIZES, read_preferences
 from chalicelib.web.request import WebRequest
 from chalicelib.web.urls import url
 
-# templates/ beside chalicelib/ in the repository; the deployment package carries the same layout.
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
+_CHALICELIB = Path(__file__).resolve().parent.parent
+# The templates live in the repository's top-level templates/. Chalice packages only app.py and
+# chalicelib/, so the package build (infra/package.py) copies them to chalicelib/templates/ in the
+# Lambda package: the repository's own directory wins wherever it exists (no copy can go stale in a
+# working tree), the copy is used where it does not (the deployment package).
+TEMPLATES_DIR = next(
+    (d for d in (_CHALICELIB.parent / "templates", _CHALICELIB / "templates") if d.is_dir()),
+    _CHALICELIB.parent / "templates",
+)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
