@@ -8,7 +8,15 @@ NODE_STAMP := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench division-key setup assets translations extract-messages chromium lock clean
+STAGE ?= dev
+# The CDK CLI (npm aws-cdk, pinned in package.json) runs the CDK app in infra/ with this venv's Python.
+# No AWS account is needed to synthesize: the stacks are environment-agnostic. The CLI is told not to
+# phone home (telemetry, version check); jsii is told that Debian's Node 20 is known (it works; CDK
+# would like Node 22+).
+CDK := cd infra && CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=1 \
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 ../node_modules/.bin/cdk
+
+.PHONY: run test bench sweep synth deploy division-key setup assets translations extract-messages chromium lock clean
 
 run: setup ## install everything, start the local AWS stack and serve the portal on :8000
 	$(BIN)/python scripts/local_stack.py serve --port 8000
@@ -19,10 +27,24 @@ test: setup chromium ## install what the tests need and run every test
 
 bench: setup ## the benchmarks of bench/, each printing what it measured
 	PYTHONPATH=. $(BIN)/python bench/form_round_trips.py
+	PYTHONPATH=. $(BIN)/python bench/cold_start.py
+	PYTHONPATH=. $(BIN)/python bench/sweep.py
+
+synth: setup ## the CloudFormation templates of every stage into cdk.out/ (offline: no AWS account needed)
+	rm -rf cdk.out
+	$(CDK) synth --quiet
+	@ls cdk.out/*.template.json
+
+deploy: setup ## ops: deploy one stage with the AWS credentials of the shell, e.g. make deploy STAGE=dev (docs/operations.md)
+	@test "$(STAGE)" = dev -o "$(STAGE)" = prod || (echo "STAGE=dev or STAGE=prod"; exit 2)
+	$(CDK) deploy $(STAGE) -c stage=$(STAGE) --require-approval broadening $(CONTEXT)
 
 division-key: setup ## ops: a new division API key, e.g. make division-key DIVISION=urban-environment (local stack unless STAGE/AWS are set)
 	@test -n "$(DIVISION)" || (echo "give DIVISION=<id>"; exit 2)
 	$(BIN)/python scripts/division_key.py create --division $(DIVISION)
+
+sweep: ## run the notification sweep now against `make run`'s local stack (AT=2026-06-01T10:00: as if then, Helsinki time)
+	PYTHONPATH=. $(BIN)/python scripts/sweep.py $(if $(AT),--at $(AT))
 
 setup: $(PY_STAMP) $(NODE_STAMP) assets translations
 
@@ -58,4 +80,4 @@ lock: $(BIN)/python ## re-pin constraints.txt after changing requirements*.txt
 	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.tmp && mv constraints.tmp constraints.txt
 
 clean:
-	rm -rf $(VENV) node_modules chalicelib/static .pytest_cache
+	rm -rf $(VENV) node_modules chalicelib/static .pytest_cache build cdk.out infra/chalice.out

@@ -3,7 +3,7 @@ from chalice import Chalice, Cron
 
 from chalicelib import observability
 from chalicelib.config import settings
-from chalicelib.handlers import api, auth, catalogue, devidp, feedback, folder, forms, pages, privacy, profile, static
+from chalicelib.handlers import api, auth, catalogue, feedback, folder, forms, pages, privacy, profile, static
 
 # Logs go through Powertools' JSON handler (chalicelib/observability.py): Chalice adds no handler of its own.
 app = Chalice(app_name="city-eservices", configure_logs=False)
@@ -22,6 +22,8 @@ app.register_blueprint(privacy.bp)
 app.register_blueprint(static.bp)
 app.register_blueprint(api.bp, url_prefix="/api/v1")
 if settings().dev_idp_enabled:
+    from chalicelib.handlers import devidp  # only where it is mounted: never imported in prod
+
     devidp.register(app)
 if settings().stage == "local":
     from chalicelib.handlers import outbox

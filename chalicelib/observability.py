@@ -9,9 +9,9 @@
   query, which may carry identifiers), status and duration.
 - **Personal data never reaches a log line.** Code logs reasons and route templates, never values;
   in addition the formatter leaves out exception *messages* (an exception's text may quote the
-  input, e.g. pydantic's ``input_value``): a traceback is logged as its frames and the exception's
-  type only. As a last line of defence, anything shaped like a personal identity code, an e-mail
-  address or a phone number is masked in every line.
+  input, e.g. pydantic's ``input_value``): a traceback is logged as its frames (file, line,
+  function; no source text) and the exception's type only. As a last line of defence, anything
+  shaped like a personal identity code, an e-mail address or a phone number is masked in every line.
 - Logs and metrics go to **stderr** (CloudWatch Logs gets stdout and stderr alike); stdout is left to
   the ops commands' own output.
 - **Metrics** are CloudWatch embedded metric format (EMF) lines in namespace ``CityEservices`` with
@@ -137,7 +137,9 @@ def _safe_formatter():
             import traceback
 
             kind, _value, tb = exc_info
-            frames = "".join(traceback.format_list(traceback.extract_tb(tb)))
+            # Where, not what: no exception text and no source lines (either may quote a value).
+            frames = "".join(f'  File "{f.filename}", line {f.lineno}, in {f.name}\n'
+                             for f in traceback.extract_tb(tb))
             return f"Traceback (most recent call last):\n{frames}{kind.__module__}.{kind.__qualname__}"
 
         def _extract_log_exception(self, log_record):

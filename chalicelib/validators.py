@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from stdnum.fi import hetu, ytunnus
-
 from chalicelib.config import settings
+
+# The libraries are imported where they are used: they cost a tenth of a second at a cold start, and
+# most requests (every page that shows no form) never validate anything.
 
 EMAIL_MAX = 254
 
@@ -21,6 +20,8 @@ def email(raw: str) -> str | None:
     raw = raw.strip()
     if not raw or len(raw) > EMAIL_MAX:
         return None
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(raw, check_deliverability=False).normalized
     except EmailNotValidError:
@@ -32,6 +33,8 @@ def finnish_mobile(raw: str) -> str | None:
     compact = "".join(raw.split()).replace("-", "")
     if not compact.startswith("+358") or len(compact) > 20:
         return None
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(compact, None)
     except phonenumbers.NumberParseException:
@@ -42,6 +45,8 @@ def finnish_mobile(raw: str) -> str | None:
 
 
 def personal_identity_code(raw: str) -> str | None:
+    from stdnum.fi import hetu
+
     try:
         return hetu.validate(raw.strip(), allow_temporary=settings().accept_test_identity_codes)
     except ValueError:
@@ -49,6 +54,8 @@ def personal_identity_code(raw: str) -> str | None:
 
 
 def business_id(raw: str) -> str | None:
+    from stdnum.fi import ytunnus
+
     try:
         return ytunnus.format(ytunnus.validate(raw.strip()))
     except ValueError:

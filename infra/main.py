@@ -6,6 +6,7 @@ to synthesize; `cdk deploy` takes them from the operator's credentials).
 """
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from infra.stages import STAGES, stage_settings  # noqa: E402
 
 
 def build(app: cdk.App | None = None) -> cdk.App:
+    # Chalice's construct packages into ./chalice.out/<uuid>/ at every run: keep only this run's.
+    shutil.rmtree(Path.cwd() / "chalice.out", ignore_errors=True)
     app = app or cdk.App()
     only = app.node.try_get_context("stage")  # `-c stage=dev` synthesizes one stage
     for name in STAGES:

@@ -45,6 +45,7 @@ class PortalChalice(Chalice):
         # Chalice asks botocore for service principals by region; no credentials are involved.
         os.environ.setdefault("AWS_DEFAULT_REGION", package.DEFAULT_REGION)
         super()._package_app()
+        package.prune_cache()
         package.slim(Path(self._sam_package_dir) / "deployment.zip")
         self.sam_resources = json.loads((Path(self._sam_package_dir) / "sam.json").read_text())["Resources"]
 

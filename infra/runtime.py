@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # What the Lambda Python runtime has in /var/runtime (the SDK and its dependencies).
-RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")  # cf. package.RUNTIME_PROVIDED
 
 
 @contextmanager

@@ -79,6 +79,10 @@ def setup_resources() -> None:
         },
     )
     print(f"bucket ready ({config.attachments_bucket})")
+    # SES sends only from a verified identity (moto checks it too); on AWS ops verify it once (docs/operations.md).
+    ses = boto3.client("ses", region_name=config.aws_region, endpoint_url=config.aws_endpoint_url)
+    ses.verify_email_identity(EmailAddress=config.notification_sender)
+    print(f"SES sender verified ({config.notification_sender})")
     seed()
 
 

@@ -12,8 +12,6 @@ import hmac
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from stdnum.fi import hetu
-
 from chalicelib import validators
 from chalicelib.config import settings
 
@@ -100,5 +98,7 @@ _CENTURIES = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, 
 
 def birth_date(personal_identity_code: str) -> date:
     """The date of birth that a (validated) personal identity code carries: DDMMYY and a century sign."""
+    from stdnum.fi import hetu
+
     code = hetu.validate(personal_identity_code, allow_temporary=True)
     return date(_CENTURIES[code[6]] + int(code[4:6]), int(code[2:4]), int(code[0:2]))

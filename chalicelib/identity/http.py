@@ -6,8 +6,6 @@ replacing ``transport``; nothing else in the code knows how HTTP is done.
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 TIMEOUT_SECONDS = 5
@@ -24,6 +22,9 @@ class HttpResponse:
 
 
 def urllib_transport(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> HttpResponse:
+    import urllib.error
+    import urllib.request  # with http.client, ssl and email: loaded by the first sign-in, not by every cold start
+
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310 (https/http URL from settings)

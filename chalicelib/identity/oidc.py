@@ -14,8 +14,6 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import jwt
-
 from chalicelib.config import settings
 from chalicelib.identity import http
 
@@ -80,6 +78,8 @@ def _jwks(refresh: bool = False) -> dict[str, object]:
             _cache.pop(f"jwks:{jwks_uri}", None)
 
     def load() -> dict[str, object]:
+        import jwt  # PyJWT and cryptography: loaded by the first sign-in, not by every cold start
+
         status, doc = http.request_json("GET", jwks_uri)
         if status != 200 or not isinstance(doc.get("keys"), list):
             raise http.ProviderUnavailable(f"JWKS answered {status}")
@@ -151,6 +151,8 @@ def exchange_code(code: str, code_verifier: str) -> str:
 
 
 def verify_id_token(id_token: str, nonce: str) -> dict:
+    import jwt
+
     config = settings()
     try:
         header = jwt.get_unverified_header(id_token)

@@ -69,7 +69,8 @@ def _parse_raw(message_id: str, raw: str, destinations) -> CapturedEmail:
         sent_at = parsedate_to_datetime(parsed["Date"]) if parsed["Date"] else None
     except (TypeError, ValueError):
         sent_at = None
-    to = tuple(destinations or ()) or tuple(str(a) for a in (parsed["To"].addresses if parsed["To"] else ()))
+    # moto adds the To header's addresses to the explicit destinations: each address once, in order.
+    to = tuple(dict.fromkeys(list(destinations or ()) + [a.addr_spec for a in (parsed["To"].addresses if parsed["To"] else ())]))
     return CapturedEmail(
         message_id=message_id, to=to, sender=str(parsed["From"] or ""), subject=str(parsed["Subject"] or ""),
         sent_at=sent_at, language=str(parsed["Content-Language"] or ""),
@@ -79,16 +80,19 @@ def _parse_raw(message_id: str, raw: str, destinations) -> CapturedEmail:
 
 
 def parse_state(state: dict) -> Outbox:
+    """moto lists messages in the order they were sent (and only ever appends): newest first is
+    that order reversed. moto's message ids can repeat after a reset of its random seed, so each
+    e-mail's id here is its position in moto's list plus moto's id."""
     ses = state.get("ses", {})
-    emails = [_parse_raw(m["id"], m.get("raw_data", ""), m.get("destinations")) for m in ses.get("RawMessage", [])]
-    for m in ses.get("Message", []):  # SendEmail (not used by the portal, shown if anything uses it)
+    emails = [_parse_raw(f"{n}-{m['id']}", m.get("raw_data", ""), m.get("destinations"))
+              for n, m in enumerate(ses.get("RawMessage", []))]
+    for n, m in enumerate(ses.get("Message", [])):  # SendEmail (the portal uses SendRawEmail)
         destinations = m.get("destinations") or {}
         to = tuple(a for key in ("ToAddresses", "CcAddresses", "BccAddresses") for a in destinations.get(key, []))
-        emails.append(CapturedEmail(m["id"], to, m.get("source", ""), m.get("subject", ""), None, "", m.get("body", ""), None))
-    emails.reverse()  # moto lists in the order sent; equal Date headers then stay newest first
-    emails.sort(key=lambda e: e.sent_at.timestamp() if e.sent_at else 0.0, reverse=True)
+        emails.append(CapturedEmail(f"s{n}-{m['id']}", to, m.get("source", ""), m.get("subject", ""), None, "",
+                                    m.get("body", ""), None))
     texts = [CapturedText(m["message_id"], m["phone_number"], m["message"]) for m in state.get("sns", {}).get("SMS", [])]
-    return Outbox(emails=emails, texts=list(reversed(texts)))
+    return Outbox(emails=list(reversed(emails)), texts=list(reversed(texts)))
 
 
 def read_outbox(endpoint: str | None) -> Outbox:

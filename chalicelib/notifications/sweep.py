@@ -43,7 +43,7 @@ import logging
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from chalicelib import clock
@@ -102,12 +102,12 @@ class _Run:
     bucket: object
     deadline: float
     config: object
-    outcomes: list = field(default_factory=list)
 
 
 def run_sweep(*, at: datetime | None = None, sender=None) -> SweepReport:
     """Run one sweep. ``at`` is the time the window is decided by (default: now; ``make sweep AT=``
-    sets it); leases and the settle delay always use the real clock. ``sender``: see senders.py."""
+    sets it); leases and the settle delay always use the current time (``chalicelib.clock``).
+    ``sender``: anything with ``send_email`` and ``send_sms`` (senders.py); default SES and SNS."""
     from chalicelib.notifications.ratelimit import TokenBucket
 
     config = settings()

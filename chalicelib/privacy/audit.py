@@ -24,11 +24,18 @@ def record(subject: str | None, action: str, actor: str, **fields) -> None:
 
 
 def record_many(entries: list[tuple[str, str, str, dict]]) -> None:
-    from chalicelib.models.audit import AuditModel
+    """Puts in transactions of up to 100 (not BatchWriteItem: the deployment allows only PutItem on
+    this table, and a transaction's puts are authorised as PutItem; BatchWriteItem could also delete)."""
+    from pynamodb.transactions import TransactWrite
 
-    with AuditModel.batch_write() as batch:
-        for subject, action, actor, fields in entries:
-            batch.save(_entry(subject or UNIDENTIFIED, action, actor, **fields))
+    from chalicelib.models.audit import AuditModel
+    from chalicelib.models.base import connection
+
+    for start in range(0, len(entries), 100):
+        with TransactWrite(connection=connection()) as transaction:
+            for subject, action, actor, fields in entries[start:start + 100]:
+                transaction.save(_entry(subject or UNIDENTIFIED, action, actor, **fields),
+                                 condition=AuditModel.entry.does_not_exist())
 
 
 def sign_in(profile_id: str | None, method: str, *, success: bool, reason: str | None = None) -> None:

@@ -204,8 +204,21 @@ def test_sending_twice_creates_exactly_one_submission(filler):
     assert first == second and len(submissions()) == 1
 
 
-def test_item_numbers_are_unique_under_concurrency(aws):
+def test_item_numbers_are_unique_under_concurrency(aws, monkeypatch):
+    from moto.dynamodb.models import DynamoDBBackend
+
     from chalicelib.forms.sending import next_item_number
+
+    # DynamoDB applies each UpdateItem atomically; moto's in-memory backend does not under threads.
+    # Give moto that per-request atomicity, so the test checks our side: an atomic ADD, never a
+    # read-then-write (which would repeat numbers even so).
+    original, lock = DynamoDBBackend.update_item, threading.Lock()
+
+    def atomic(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "update_item", atomic)
 
     numbers: list[str] = []
     lock = threading.Lock()

@@ -7,7 +7,7 @@ import re
 import threading
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -590,3 +590,22 @@ def test_no_scan_anywhere_in_chalicelib():
              if re.search(r"\.scan\(", line)]
     assert [str(p) for p, line in lines if "scan-ok" not in line] == []
     assert [str(p) for p, _ in lines if "notifications" in p.parts] == []
+
+
+def test_my_profile_tells_a_blocked_customer_and_saving_it_unblocks(client, idp):
+    from chalicelib.models.identity import ProfileModel
+    from tests.fake_idp import NORDEA_TESTAAJA, sign_in
+    from tests.integration.test_registration_and_profile import get, post
+
+    sid = sign_in(client, idp, NORDEA_TESTAAJA)
+    [profile_id] = [p.profile_id for p in ProfileModel.scan()]  # scan-ok: test inspection
+    ProfileModel(profile_id).update(actions=[ProfileModel.notify_blocked_reason.set("email: MessageRejected"),
+                                             ProfileModel.notify_failures.set(5)])
+    page = get(client, "/profile", sid).body.decode()
+    assert "Notifications could not be delivered" in page and "MessageRejected" not in page
+    answer = post(client, "/profile/edit", sid, {"email": "uusi@example.fi", "phone": "", "methods": ["email"],
+                                                "language": "fi"})
+    assert answer.status_code == 303
+    state = pending(profile_id)
+    assert state.notify_blocked_reason is None and state.notify_failures == 0
+    assert "Notifications could not be delivered" not in get(client, "/profile", sid).body.decode()

@@ -155,5 +155,5 @@ def test_the_outbox_parses_what_moto_shows():
     }
     outbox = parse_state(state)
     assert [e.subject for e in outbox.emails] == ["Toka", "Eka"]  # newest first
-    assert outbox.email("m1").html.strip() == "<p>1</p>" and outbox.email("m2").language == "sv"
+    assert outbox.email("0-m1").html.strip() == "<p>1</p>" and outbox.email("1-m2").language == "sv"
     assert [t.message for t in outbox.texts] == ["toka", "eka"]

@@ -1,0 +1,135 @@
+"""Cold start: importing the app and rendering the front page, against importing the libraries alone.
+
+Builds the deployment package exactly as the deploy does (infra/package.py: `chalice package`, the
+AWS SDK removed, bytecode, precompiled templates), prints its zipped size, unpacks it and runs, in
+fresh processes that stand in for Lambda's Python runtime (infra/runtime.py: only the package and the
+runtime's AWS SDK on the path, a read-only /var/task), side by side in one run:
+
+- app:       ``import app`` and one API Gateway event for "/" (a Finnish front page, signed out),
+             served against DynamoDB in moto's server on this machine (the announcements are read);
+- libraries: ``import chalice, boto3``, ``from pynamodb.models import Model``,
+             ``from pydantic import BaseModel``, ``import jinja2``. (``import pydantic`` and
+             ``import pynamodb`` alone load a lazy stub and a version number: the comparison would
+             then be with nothing of the libraries the app uses.)
+
+Times are measured inside each process (interpreter start-up excluded), the rounds alternate, and the
+medians are compared. Peak memory is the process's high-water mark of resident memory (VmHWM). Goals (issue 7): the
+ratio at most 1.25, the zipped package at most 10 MB.
+
+    PYTHONPATH=. .venv/bin/python bench/cold_start.py [--rounds 9]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+STAGE = "prod"
+APP = r'''
+import json, time
+started = time.perf_counter()
+import app
+imported = time.perf_counter()
+event = {"resource": "/", "path": "/", "httpMethod": "GET",
+         "headers": {"Host": "portal.example"}, "multiValueHeaders": {"Host": ["portal.example"]},
+         "queryStringParameters": None, "multiValueQueryStringParameters": None, "pathParameters": None,
+         "stageVariables": None, "body": None, "isBase64Encoded": False,
+         "requestContext": {"resourcePath": "/", "httpMethod": "GET", "path": "/api/", "stage": "api",
+                            "requestId": "cold-start"}}
+answer = app.app(event, None)
+done = time.perf_counter()
+assert answer["statusCode"] == 200 and "</html>" in answer["body"], answer["statusCode"]
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": done - started, "import": imported - started, "peak_mb": peak_kb / 1024}))
+'''
+LIBRARIES = r'''
+import json, time
+started = time.perf_counter()
+import chalice, boto3, jinja2
+from pynamodb.models import Model
+from pydantic import BaseModel
+done = time.perf_counter()
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": done - started, "import": done - started, "peak_mb": peak_kb / 1024}))
+'''
+SETUP = r'''
+from chalicelib.models import create_tables
+create_tables()
+'''
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=9)
+    args = parser.parse_args(argv)
+
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per AWS call
+
+    from infra.package import package_app
+    from infra.runtime import run, runtime_sdk_dir, unpack
+
+    with tempfile.TemporaryDirectory(prefix="cold-start-") as tmp:
+        tmp = Path(tmp)
+        deployment = package_app(tmp / "out", STAGE)
+        zipped_mb = deployment.stat().st_size / 1024 / 1024
+        task_root = unpack(deployment, tmp / "var-task")
+        unpacked_mb = sum(p.stat().st_size for p in task_root.rglob("*") if p.is_file()) / 1024 / 1024
+        port = _free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        env = {
+            "PORTAL_STAGE": STAGE, "PORTAL_TABLE_PREFIX": "eservices-bench-", "PORTAL_ATTACHMENTS_BUCKET": "unused",
+            "POWERTOOLS_SERVICE_NAME": "city-eservices", "AWS_DEFAULT_REGION": "eu-north-1",
+            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        }
+        results: dict[str, list[dict]] = {"app": [], "libraries": []}
+        try:
+            with runtime_sdk_dir() as sdk:
+                setup = run(task_root, SETUP, env=env, sdk_dir=sdk)
+                if setup.returncode:
+                    sys.exit(setup.stderr[-3000:])
+                for round_number in range(args.rounds):
+                    order = ("app", "libraries") if round_number % 2 == 0 else ("libraries", "app")
+                    for name in order:
+                        done = run(task_root, APP if name == "app" else LIBRARIES, env=env, sdk_dir=sdk)
+                        if done.returncode:
+                            sys.exit(done.stderr[-3000:])
+                        results[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+        finally:
+            server.stop()
+
+    def median(name, key):
+        return statistics.median(r[key] for r in results[name])
+
+    app_s, lib_s = median("app", "seconds"), median("libraries", "seconds")
+    ratio = app_s / lib_s
+    print(f"cold start, {args.rounds} fresh processes each, medians (min):")
+    print(f"  app: import app + render /            {app_s * 1000:7.0f} ms ({min(r['seconds'] for r in results['app']) * 1000:.0f})"
+          f"   of which import app {median('app', 'import') * 1000:.0f} ms")
+    print(f"  libraries alone                        {lib_s * 1000:7.0f} ms ({min(r['seconds'] for r in results['libraries']) * 1000:.0f})")
+    print(f"  ratio app / libraries                  {ratio:7.2f}   (goal <= 1.25)")
+    print(f"  peak memory: app {max(r['peak_mb'] for r in results['app']):.0f} MB, "
+          f"libraries {max(r['peak_mb'] for r in results['libraries']):.0f} MB")
+    print(f"deployment package ({STAGE}): {zipped_mb:.1f} MB zipped (goal <= 10 MB), {unpacked_mb:.0f} MB unpacked")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,1 +1,0 @@
-"""The catalogue of the City's e-services: versioned data files, validated when loaded, searched in memory."""

@@ -1,1 +1,0 @@
-"""Chalice blueprints: HTTP in, HTTP out. Parse, validate, call one domain function, answer."""

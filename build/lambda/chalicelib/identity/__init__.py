@@ -1,1 +1,0 @@
-"""Strong identification: the OpenID Connect relying party, identity claims and customer profiles."""

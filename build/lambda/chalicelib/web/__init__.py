@@ -1,1 +1,0 @@
-"""The web layer shared by the handlers: requests, URLs, preferences, rendering and error pages."""

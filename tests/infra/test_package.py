@@ -1,0 +1,120 @@
+"""The Lambda package exactly as `cdk deploy` uploads it (the dev stack's code asset): it carries what
+the app reads at run time, leaves out what the Lambda runtime provides, and serves pages on its own,
+from an unpacked folder, with the repository and the development environment off the path."""
+from __future__ import annotations
+
+import json
+import socket
+import zipfile
+
+import pytest
+
+from infra.runtime import run, runtime_sdk_dir, unpack
+from tests.infra.conftest import ROOT, code_asset
+
+MAX_ZIPPED_MB = 16  # docs/benchmarks.md: the goal is 10 MB; binary wheels alone are 6.8 MB
+
+
+def _proxy_event(resource: str, path: str, query: dict | None = None, params: dict | None = None) -> dict:
+    return {
+        "resource": resource, "path": path, "httpMethod": "GET",
+        "headers": {"Host": "portal.example", "Accept-Language": "fi"},
+        "multiValueHeaders": {"Host": ["portal.example"], "Accept-Language": ["fi"]},
+        "queryStringParameters": query, "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "pathParameters": params, "stageVariables": None, "body": None, "isBase64Encoded": False,
+        "requestContext": {"resourcePath": resource, "httpMethod": "GET", "path": f"/api{path}", "stage": "api",
+                           "requestId": f"request-{path}"},
+    }
+
+
+RUN = r'''
+import json, sys
+import chalicelib
+from chalicelib.models import create_tables
+from chalicelib.web import render
+
+create_tables()
+import app
+answers = []
+for event in json.loads(sys.argv_events):
+    answer = app.app(event, None)
+    answers.append({"status": answer["statusCode"], "headers": answer.get("headers", {}),
+                    "body": answer.get("body", "")[:200000]})
+print(json.dumps({"chalicelib": chalicelib.__file__, "loader": type(render.environment().loader).__name__,
+                  "path": sys.path, "answers": answers}))
+'''
+
+
+@pytest.fixture(scope="module")
+def package(assembly, tmp_path_factory):
+    zip_path = code_asset(assembly, "dev")
+    return zip_path, unpack(zip_path, tmp_path_factory.mktemp("var-task"))
+
+
+def test_the_package_carries_what_the_app_reads_and_not_the_sdk(package):
+    zip_path, root = package
+    assert zip_path.stat().st_size <= MAX_ZIPPED_MB * 1024 * 1024
+    with zipfile.ZipFile(zip_path) as z:
+        names = set(z.namelist())
+    tops = {n.split("/")[0] for n in names}
+    assert not tops & {"boto3", "botocore", "s3transfer"}, "the Lambda runtime provides the AWS SDK"
+    assert {"app.py", "chalicelib", "chalice", "pynamodb", "jinja2", "pydantic", "aws_lambda_powertools"} <= tops
+    for template in (ROOT / "templates").rglob("*.html"):
+        assert f"chalicelib/templates/{template.relative_to(ROOT / 'templates').as_posix()}" in names, template
+    assert any(n.startswith("chalicelib/templates_compiled/tmpl_") for n in names)
+    manifest = json.loads((root / "chalicelib" / "static" / "manifest.json").read_text())
+    assert all(f"chalicelib/static/{built}" in names for built in manifest.values())
+    for language in ("fi", "sv"):
+        assert f"chalicelib/translations/{language}/LC_MESSAGES/messages.mo" in names
+    for folder in ("chalicelib/catalogue/data", "chalicelib/forms/definitions"):
+        sources = [p.relative_to(ROOT).as_posix() for p in (ROOT / folder).rglob("*") if p.is_file()]
+        assert sources and set(sources) <= names, folder
+    assert not [n for n in names if n.endswith((".po", ".pot"))]
+    assert "chalicelib/__pycache__/config.cpython-311.pyc" in names, "bytecode for a read-only /var/task"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_unpacked_package_renders_pages_on_its_own(package):
+    from moto.server import ThreadedMotoServer
+
+    _, root = package
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        manifest = json.loads((root / "chalicelib" / "static" / "manifest.json").read_text())
+        events = [
+            _proxy_event("/", "/"),
+            _proxy_event("/", "/", {"lang": "sv"}),
+            _proxy_event("/static/{name}", f"/static/{manifest['portal.css']}", params={"name": manifest["portal.css"]}),
+            _proxy_event("/dev-idp/.well-known/openid-configuration", "/dev-idp/.well-known/openid-configuration"),
+        ]
+        env = {
+            "PORTAL_STAGE": "dev", "PORTAL_TABLE_PREFIX": "eservices-package-", "PORTAL_ATTACHMENTS_BUCKET": "unused",
+            "POWERTOOLS_SERVICE_NAME": "city-eservices",
+            "AWS_DEFAULT_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        }
+        code = RUN.replace("sys.argv_events", repr(json.dumps(events)))
+        with runtime_sdk_dir() as sdk:
+            done = run(root, code, env=env, sdk_dir=sdk)
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr[-5000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["chalicelib"].startswith(str(root)), "the package's own code, not the repository's"
+    assert not any(str(ROOT) == p or "site-packages" in p for p in result["path"]), result["path"]
+    assert result["loader"] == "ChoiceLoader"  # the precompiled templates first
+    front, swedish, css, discovery = result["answers"]
+    assert front["status"] == 200 and '<html lang="fi"' in front["body"] and "</html>" in front["body"]
+    assert swedish["status"] == 200 and '<html lang="sv"' in swedish["body"]
+    assert css["status"] == 200 and css["headers"]["Content-Type"].startswith("text/css")
+    assert discovery["status"] == 200 and json.loads(discovery["body"])["response_types_supported"] == ["code"]
+    logs = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    requests = [line for line in logs if line.get("message") == "request"]
+    assert [line["correlation_id"] for line in requests] == [e["requestContext"]["requestId"] for e in events]
