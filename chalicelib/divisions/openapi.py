@@ -12,10 +12,10 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False, "sc
                "description": "A retry with the same key returns the first answer and creates nothing new; "
                               "the same key with a different body is 409. Kept 24 hours."}
 LIST_PARAMS = [
-    {"name": "service", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 80}},
+    {"name": "service", "in": "query", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 80}},
     {"name": "status", "in": "query", "required": False, "schema": {"type": "string", "enum": list(schemas.Status.__args__)}},
     {"name": "updated_since", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
-    {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 2000}},
+    {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 2000}},
     {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
 ]
 PROBLEMS = {

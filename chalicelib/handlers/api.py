@@ -141,8 +141,10 @@ def _list_args(query: dict[str, str]) -> dict:
         if not query["limit"].isdigit() or not 1 <= int(query["limit"]) <= 100:
             raise Invalid({"limit": "a whole number from 1 to 100"})
         args["limit"] = int(query["limit"])
-    if len(query.get("service") or "") > 80:
-        raise Invalid({"service": "at most 80 characters"})
+    if "service" in query and not 1 <= len(query["service"]) <= 80:
+        raise Invalid({"service": "1 to 80 characters"})
+    if "cursor" in query and not query["cursor"]:
+        raise Invalid({"cursor": "the cursor is not one this API gave"})
     if args["cursor"] and len(args["cursor"]) > 2000:
         raise Invalid({"cursor": "the cursor is not one this API gave"})
     return args

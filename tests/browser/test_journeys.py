@@ -54,7 +54,15 @@ def new_page(browser, **options):
     return context, context.new_page()
 
 
-def test_two_people_of_an_organisation_share_its_folder_and_a_personal_sign_in_does_not(portal, browser):
+@pytest.fixture(scope="module")
+def organisation_portal():
+    # Its own portal: the personal sign-in here registers Nordea Testaaja, whom other suites register.
+    with served_portal("organisation") as (base_url, _):
+        yield base_url
+
+
+def test_two_people_of_an_organisation_share_its_folder_and_a_personal_sign_in_does_not(organisation_portal, browser):
+    portal = organisation_portal
     first_context, first = new_page(browser)
     second_context, second = new_page(browser)
     personal_context, personal = new_page(browser)
