@@ -165,7 +165,7 @@ def test_signing_in_and_a_whole_form_with_the_keyboard_only(portal, browser):
         page.keyboard.press("Enter")
         tab_to(page, "form[action$='/dev-idp/card'] button")
         page.keyboard.press("Enter")
-        tab_to(page, "input[value=nordea-testaaja]")
+        tab_to(page, "input[value=asa-testare]")  # not Nordea Testaaja, whose first sign-in test_sign_in.py checks
         page.keyboard.press("Space")
         tab_to(page, "#pin")
         page.keyboard.type("1234")
