@@ -107,3 +107,9 @@ class Settings(BaseModel):
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     return Settings.from_environment()
+
+
+def lambda_handler() -> str:
+    """Lambda's handler setting for this invocation (``app.notification_sweep``), set by the runtime;
+    read on each call, not cached, because one process serves one function but tests switch it."""
+    return os.environ.get("_HANDLER", "")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -179,7 +178,9 @@ def _correlation_id(event) -> str:
 def _function_name(event) -> str | None:
     """The app's name of the function (``notification_sweep``): Lambda's handler setting is
     ``app.<name>``; the function's own name on AWS has the stack's prefix and a random suffix."""
-    handler = os.environ.get("_HANDLER", "")
+    from chalicelib.config import lambda_handler
+
+    handler = lambda_handler()
     if handler.startswith("app.") and handler != "app.app":
         return handler[4:]
     context = getattr(event, "lambda_context", None) or getattr(event, "context", None)
