@@ -165,8 +165,14 @@ def test_signing_in_and_a_whole_form_with_the_keyboard_only(portal, browser):
         page.keyboard.press("Enter")
         tab_to(page, "form[action$='/dev-idp/card'] button")
         page.keyboard.press("Enter")
-        tab_to(page, "input[value=asa-testare]")  # not Nordea Testaaja, whose first sign-in test_sign_in.py checks
-        page.keyboard.press("Space")
+        # Åsa, not Nordea Testaaja (whose first sign-in test_sign_in.py checks): Tab reaches the radio
+        # group, the arrow keys choose within it.
+        tab_to(page, "input[name=certificate]")
+        for _ in range(5):
+            if page.evaluate("() => document.activeElement.value") == "asa-testare":
+                break
+            page.keyboard.press("ArrowDown")
+        assert page.evaluate("() => document.activeElement.checked && document.activeElement.value") == "asa-testare"
         tab_to(page, "#pin")
         page.keyboard.type("1234")
         page.keyboard.press("Enter")
