@@ -101,7 +101,7 @@ def write_profiles(total: int, pending: int, *, first_item: int = 1) -> list[str
                 item_number=number, owner_id=profile_id, sender_id=profile_id, sent_by="Testi Asiakas",
                 service_id="dog-declaration", division_id="urban-environment", status="received", status_at=changed,
                 answers={}, language="fi", created_at=changed, updated_at=changed,
-                updated_sort=f"{changed.isoformat()}#{number}", unseen_since=changed, last_event="status:received"))
+                updated_sort=f"{changed.isoformat()}#{number}", unseen_since=changed, city_changed_at=changed))
     return ids
 
 
@@ -118,7 +118,7 @@ def remark_pending(ids: list[str]) -> None:
                 item_number=number, owner_id=profile_id, sender_id=profile_id, sent_by="Testi Asiakas",
                 service_id="referee-fee", division_id="culture-and-leisure", status="received", status_at=changed,
                 answers={}, language="fi", created_at=changed, updated_at=changed,
-                updated_sort=f"{changed.isoformat()}#{number}", unseen_since=changed, last_event="status:received"))
+                updated_sort=f"{changed.isoformat()}#{number}", unseen_since=changed, city_changed_at=changed))
     for profile_id in ids:
         ProfileModel(profile_id).update(actions=[
             ProfileModel.notify_shard.set(profile_id[-1]), ProfileModel.notify_pending_since.set(changed),

@@ -189,27 +189,29 @@ def _store_files(uploads, kind: str) -> list[dict]:
     return [files.store(u, kind) for u in uploads]
 
 
-def _add_event(item, event, *, unseen: bool, status: str | None = None, extra_actions: list | None = None) -> None:
-    """Append an event and touch the item (its place in the folder, and the "New" label if unseen).
-    Something new from the City also leaves the owner a pending notification (the hourly sweep)."""
+def _add_event(item, event, *, from_city: bool, status: str | None = None, extra_actions: list | None = None) -> None:
+    """Append an event and touch the item (its place in the folder). Something from the City also
+    labels the item "New" until opened, records when the City last changed it (and sent a message),
+    and leaves the owner a pending notification (the hourly sweep)."""
     from pynamodb.transactions import TransactWrite
 
     from chalicelib.models.base import connection
     from chalicelib.models.forms import SubmissionModel
 
     now = event.created_at
-    last_event = f"status:{status}" if status else event.kind
-    actions = [SubmissionModel.updated_at.set(now), SubmissionModel.updated_sort.set(f"{now.isoformat()}#{item.item_number}"),
-               SubmissionModel.last_event.set(last_event)]
+    actions = [SubmissionModel.updated_at.set(now), SubmissionModel.updated_sort.set(f"{now.isoformat()}#{item.item_number}")]
     if status:
         actions += [SubmissionModel.status.set(status), SubmissionModel.status_at.set(now)]
-    if unseen:
-        actions.append(SubmissionModel.unseen_since.set(SubmissionModel.unseen_since | now))
+    if from_city:
+        actions += [SubmissionModel.unseen_since.set(SubmissionModel.unseen_since | now),
+                    SubmissionModel.city_changed_at.set(now)]
+        if event.kind == "message":
+            actions.append(SubmissionModel.message_at.set(now))
     actions += extra_actions or []
     with TransactWrite(connection=connection()) as transaction:
         transaction.save(event, condition=type(event).event_sort.does_not_exist())
         transaction.update(item, actions=actions, condition=SubmissionModel.item_number.exists())
-    if unseen and item.owner_id:
+    if from_city and item.owner_id:
         from chalicelib.notifications import mark_pending
 
         mark_pending(item.owner_id, now)
@@ -232,7 +234,7 @@ def complement(owner_id: str, item_number: str, *, text: str, uploads: list, aut
         raise Invalid({"text": N_("Write the complement or add a file.")})
     stored = _store_files(uploads, "complement")
     _add_event(item, _event(item_number, "complement", author="customer", author_name=author_name, text=text or None,
-                            attachments=stored), unseen=False)
+                            attachments=stored), from_city=False)
 
 
 def reply(owner_id: str, item_number: str, thread_id: str, *, text: str, uploads: list, author_name: str) -> None:
@@ -248,7 +250,7 @@ def reply(owner_id: str, item_number: str, thread_id: str, *, text: str, uploads
     text = _text(text, required=True)
     stored = _store_files(uploads, "message")
     _add_event(item, _event(item_number, "message", author="customer", author_name=author_name, text=text,
-                            thread_id=thread_id, attachments=stored), unseen=False)
+                            thread_id=thread_id, attachments=stored), from_city=False)
 
 
 def official_message(item_number: str, *, text: str, author_name: str, reply_allowed: bool,
@@ -265,7 +267,7 @@ def official_message(item_number: str, *, text: str, author_name: str, reply_all
     thread_id = thread_id or uuid.uuid4().hex
     _add_event(item, _event(item_number, "message", author="official", author_name=author_name, text=_text(text, required=True),
                             thread_id=thread_id, reply_allowed=reply_allowed, attachments=attachments or []),
-               unseen=True)
+               from_city=True)
     return thread_id
 
 
@@ -287,7 +289,7 @@ def change_status(item_number: str, status: str, *, note: str | None = None, aut
 
         extra = [SubmissionModel.retain_shard.set("r"), SubmissionModel.retain_until.set(retain_until(item.service_id))]
     _add_event(item, _event(item_number, "status", status=status, text=(note or None), author="official",
-                            author_name=author_name), unseen=True, status=status, extra_actions=extra)
+                            author_name=author_name), from_city=True, status=status, extra_actions=extra)
     observability.count(observability.STATUS_UPDATES)
 
 

@@ -55,7 +55,8 @@ class DraftModel(Model):
 class OwnerUpdatedIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "owner-updated"
-        projection = IncludeProjection(["service_id", "status", "status_at", "unseen_since", "created_at", "last_event"])
+        projection = IncludeProjection(["service_id", "status", "status_at", "unseen_since", "created_at",
+                                        "city_changed_at", "message_at"])
 
     owner_id = UnicodeAttribute(hash_key=True)
     updated_sort = UnicodeAttribute(range_key=True)
@@ -119,8 +120,10 @@ class SubmissionModel(Model):
     updated_sort = UnicodeAttribute()  # "<updated_at ISO>#<item_number>"
     unseen_since = UTCDateTimeAttribute(null=True)  # the oldest thing the customer has not opened yet
     seen_at = UTCDateTimeAttribute(null=True)
-    # What changed last, for notifications: "sent", "status:<status>", "message", "complement".
-    last_event = UnicodeAttribute(default="sent")
+    # For notifications: the City's latest change (a status or a message) and its latest message.
+    # The customer's own complements and replies move ``updated_sort`` but neither of these.
+    city_changed_at = UTCDateTimeAttribute(null=True)
+    message_at = UTCDateTimeAttribute(null=True)
     # Set when the matter is decided or cancelled: removed by the daily retention job after this.
     retain_shard = UnicodeAttribute(null=True)
     retain_until = UTCDateTimeAttribute(null=True)

@@ -1,15 +1,16 @@
 """What is new for one customer: read from the folder's sparse ``owner-updated`` index only.
 
 One Query per customer (``owner_id``, ``updated_sort`` after the last notification), reading only
-the projected list fields (service_id, status, status_at, unseen_since, last_event): no answers, no
-attachments, nothing about the person. Only items with something from the City the customer has
-not opened yet (``unseen_since``) are listed: what the customer has already read in the portal, or
-did themselves, needs no notification.
+the projected list fields (service_id, status, status_at, city_changed_at, message_at): no answers,
+no attachments, nothing about the person. Every item the City changed (a status or a message) after
+the last notification is listed, whether or not the customer has opened it in the portal meanwhile:
+the guide promises a notification whenever something changes in one's own e-services, and a
+customer who opened the item on one device may still want the e-mail to find it again. The
+customer's own complements and replies are never notified (they move ``updated_sort``, which only
+widens the Query, but not ``city_changed_at``).
 
 Each item says what kind of change it had: a new status (with its name) when ``status_at`` is newer
-than what was notified, and "new message" when the item's last change was a message. The index
-holds each item's latest state, so two changes to one item in one hour show as one line with both
-kinds only when one of them is the status; otherwise the latest kind.
+than what was notified, and "new message" when ``message_at`` is; both when both are.
 """
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ class Row:
     service_id: str
     status: str
     status_at: datetime
-    updated_at: datetime
-    last_event: str
+    updated_at: datetime  # the City's latest change to it
+    message_at: datetime | None  # the City's latest message in it
 
 
 @dataclass(frozen=True)
@@ -60,15 +61,15 @@ def sort_bound(since: datetime) -> str:
 
 
 def rows_since(owner_id: str, since: datetime) -> list[Row]:
-    """Items of the folder changed after ``since`` that hold something unseen from the City."""
+    """Items of the folder that the City changed after ``since`` (any change after ``since`` moved the
+    item's ``updated_sort`` past it, so the Query's range holds them all)."""
     from chalicelib.models.forms import SubmissionModel
 
     found = SubmissionModel.owner_updated.query(owner_id, SubmissionModel.updated_sort > sort_bound(since))
     return [
-        Row(r.item_number, r.service_id, r.status, r.status_at,
-            datetime.fromisoformat(r.updated_sort.split("#", 1)[0]), r.last_event or "sent")
+        Row(r.item_number, r.service_id, r.status, r.status_at, r.city_changed_at, r.message_at)
         for r in found
-        if r.unseen_since is not None
+        if r.city_changed_at is not None and r.city_changed_at > since
     ]
 
 
@@ -80,7 +81,7 @@ def changes(rows: list[Row], since: datetime) -> list[Change]:
             service_id=r.service_id,
             updated_at=r.updated_at,
             new_status=r.status if r.status_at > since and r.status != "sent" else None,
-            new_message=r.last_event == "message",
+            new_message=r.message_at is not None and r.message_at > since,
         )
         for r in rows
         if r.updated_at > since

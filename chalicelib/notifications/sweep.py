@@ -72,7 +72,7 @@ class SweepReport:
     notified: int = 0  # customers who got at least one message
     emails: int = 0
     texts: int = 0
-    nothing_new: int = 0  # marker cleared, nothing to tell (already seen in the portal)
+    nothing_new: int = 0  # marker cleared, nothing to tell (everything was notified already, or is gone)
     kept_pending: int = 0  # something arrived during the sweep: it goes out next hour
     failed_sends: int = 0
     blocked: int = 0  # blocked by this run

@@ -21,6 +21,7 @@ CHROMIUM_ARGS = [
 ]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +57,21 @@ def axe_violations(page) -> list[dict]:
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+def overflows_sideways(page) -> bool:
+    """Whether the page as laid out now needs a horizontal scroll bar (WCAG 1.4.10 Reflow)."""
+    return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
+
+
+def problems_at_every_size(page) -> list:
+    """axe-core's violations at desktop and phone size, and a phone layout that scrolls sideways,
+    for the page as it is now; the viewport is desktop-sized again afterwards."""
+    found = []
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        found += [(size, v) for v in axe_violations(page)]
+        if size == "phone" and overflows_sideways(page):
+            found.append((size, "the page scrolls sideways"))
+    page.set_viewport_size(SIZES["desktop"])
+    return found

@@ -6,11 +6,10 @@ import re
 
 import pytest
 
-from tests.browser.conftest import ROOT, axe_violations
+from tests.browser.conftest import ROOT, SIZES, axe_violations, overflows_sideways
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
-SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 SHOW = {"front", "catalogue", "description", "form-page-1", "summary", "folder", "item", "profile"}
 
@@ -28,6 +27,8 @@ def check_everywhere(page, url, name, found):
             separator = "&" if "?" in url else "?"
             page.goto(f"{url}{separator}lang={language}")
             violations = axe_violations(page)
+            if size == "phone" and overflows_sideways(page):
+                violations.append("the page scrolls sideways")
             if violations:
                 found.append((name, size, language, violations))
             if language == "en" and name in SHOW:

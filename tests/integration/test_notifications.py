@@ -268,17 +268,27 @@ def test_no_identity_code_name_or_answers_in_any_message(sweep_env):
             assert secret not in body
 
 
-def test_what_the_customer_already_opened_is_not_notified(sweep_env):
+def test_a_change_is_notified_even_if_the_customer_opened_it_but_their_own_reply_is_not(sweep_env):
+    """The guide: a notification whenever something changes in one's e-services. Opening the item in
+    the portal removes the "New" label, not the notification; the customer's own reply is no news."""
     from chalicelib import folder
 
     customer = profile(email="seen@example.fi")
     number = item(customer)
     folder.change_status(number, "received")
+    thread = folder.official_message(number, text="Lisätietoja tarvitaan", author_name="Virkailija", reply_allowed=True)
     folder.view_item(customer, number)  # opened in the portal before the sweep
+    folder.reply(customer, number, thread, text="Tässä lisätiedot", uploads=[], author_name="Testaaja")
     next_hour(sweep_env)
     report = sweep()
-    assert report.nothing_new == 1 and Sent().emails == []
+    assert report.notified == 1 and len(Sent().emails) == 1
     assert pending(customer).notify_pending_since is None
+    email = Sent().emails[0]
+    assert number in email.text and "Vastaanotettu" in email.text and "Uusi viesti" in email.text
+
+    folder.reply(customer, number, thread, text="Vielä yksi liite", uploads=[], author_name="Testaaja")
+    next_hour(sweep_env)
+    assert sweep().pending == 0 and len(Sent().emails) == 1  # the customer's own reply: nothing to tell
 
 
 def test_health_care_items_never_reach_a_notification(sweep_env):

@@ -83,23 +83,27 @@ def test_the_token_bucket_is_shared_by_threads():
     assert time.monotonic() - started >= 99 / 200 * 0.9
 
 
-def row(item, *, updated, status="sent", status_at=None, last_event="sent"):
-    return digest.Row(item, "dog-declaration", status, status_at or updated, updated, last_event)
+def row(item, *, updated, status="sent", status_at=None, message_at=None):
+    return digest.Row(item, "dog-declaration", status, status_at or updated, updated, message_at)
 
 
 def test_what_is_new_and_of_which_kind():
     t0 = datetime(2026, 1, 13, 8, 0, tzinfo=timezone.utc)
+    old = t0 - timedelta(days=1)
     rows = [
-        row("000001", updated=t0 + timedelta(minutes=1), status="received", last_event="status:received"),
-        row("000002", updated=t0 + timedelta(minutes=2), status="sent", status_at=t0 - timedelta(days=1), last_event="message"),
-        row("000003", updated=t0 + timedelta(minutes=3), status="decided", last_event="message"),  # both
-        row("000004", updated=t0 + timedelta(minutes=4), status="received", status_at=t0 - timedelta(days=1), last_event="complement"),
-        row("000005", updated=t0, status="received", last_event="status:received"),  # already notified
+        row("000001", updated=t0 + timedelta(minutes=1), status="received"),
+        row("000002", updated=t0 + timedelta(minutes=2), status="sent", status_at=old, message_at=t0 + timedelta(minutes=2)),
+        # a message, then a status in the same hour: both are told
+        row("000003", updated=t0 + timedelta(minutes=3), status="decided", message_at=t0 + timedelta(minutes=1)),
+        # a status now, the message notified before: only the status
+        row("000004", updated=t0 + timedelta(minutes=4), status="received", message_at=old),
+        row("000005", updated=t0, status="received"),  # already notified
     ]
     lines = digest.changes(rows, t0)
     assert [c.item_number for c in lines] == ["000004", "000003", "000002", "000001"]  # newest first
     kinds = {c.item_number: c.kinds for c in lines}
-    assert kinds == {"000001": ("status",), "000002": ("message",), "000003": ("status", "message"), "000004": ("update",)}
+    assert kinds == {"000001": ("status",), "000002": ("message",), "000003": ("status", "message"),
+                     "000004": ("status",)}
 
 
 def test_the_sort_bound_excludes_a_change_at_exactly_the_watermark():
