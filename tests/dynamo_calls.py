@@ -22,20 +22,24 @@ class DynamoCalls:
         return ", ".join(f"{op} {table.split('-')[-1]}" for (op, table), _ in Counter(self.calls).items()) or "none"
 
 
-def _clients():
+def _clients() -> list:
+    """The botocore clients the models use (one, shared: chalicelib/models/base.py); each once, so
+    that no call is counted twice."""
     from chalicelib.models import all_models
     from chalicelib.models.base import connection
 
+    found = {id(connection().client): connection().client}
     for model in all_models():
-        yield model._get_connection().connection.client
-    yield connection().client
+        client = model._get_connection().connection.client
+        found.setdefault(id(client), client)
+    return list(found.values())
 
 
 @contextmanager
 def count_dynamodb_calls():
     """Every DynamoDB API call made through the models inside the block, as (operation, table)."""
     counter = DynamoCalls()
-    clients = list(_clients())
+    clients = _clients()
     for client in clients:
         client.meta.events.register("provide-client-params.dynamodb", counter)
     try:

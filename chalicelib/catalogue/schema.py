@@ -6,8 +6,9 @@ knowingly instead of silently. The loader and a test validate every file against
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -38,12 +39,25 @@ RESIDENT_GROUPS: tuple[ResidentGroup, ...] = ("children-families", "youth", "eld
 AlternativeKind = Literal["pdf-form", "word-form", "telephone", "visit", "post", "web"]
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+def _https_address(value: str) -> str:
+    """An absolute https:// address with a host and no spaces. (pydantic's HttpUrl would do, but
+    importing pydantic.networks costs every cold start some 30 ms: docs/benchmarks.md.)"""
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError("must be an absolute https:// address")
+    return value
+
+
+HttpsUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_https_address)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validators are built on first use, not when the app is imported (cold start).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Localized(_Strict):
@@ -68,7 +82,7 @@ class AlternativeMethod(_Strict):
 
     kind: AlternativeKind
     label: LocalizedShort
-    url: HttpUrl | None = None
+    url: HttpsUrl | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^\+?[0-9 ()-]{5,20}$")] | None = None
 
     @model_validator(mode="after")
@@ -100,9 +114,9 @@ class EService(_Strict):
     prerequisites: Localized
     languages: list[Language] = Field(min_length=1)
     alternatives: list[AlternativeMethod] = Field(default_factory=list)
-    feedback_url: HttpUrl
+    feedback_url: HttpsUrl
     # Where "Go to the e-service" leads when the service lives outside this portal (e.g. Ilmonet).
-    external_url: HttpUrl | None = None
+    external_url: HttpsUrl | None = None
     popular: bool = False
     health_care: bool = False
     # How long a decided or cancelled submission is kept (by law or the City's archive plan).

@@ -13,8 +13,13 @@ ITEM_NUMBER = r"^\d{6,12}$"
 THREAD_ID = r"^[0-9a-f]{32}$"
 
 
+class _Out(BaseModel):
+    # Validators are built on first use, not when the app is imported (cold start: docs/benchmarks.md).
+    model_config = ConfigDict(defer_build=True)
+
+
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class StatusChange(_In):
@@ -41,7 +46,7 @@ class MessageIn(_In):
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=5)
 
 
-class SubmissionSummary(BaseModel):
+class SubmissionSummary(_Out):
     item_number: str
     service_id: str
     status: Status
@@ -50,12 +55,12 @@ class SubmissionSummary(BaseModel):
     health_care: bool
 
 
-class SubmissionList(BaseModel):
+class SubmissionList(_Out):
     items: list[SubmissionSummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
-class AttachmentOut(BaseModel):
+class AttachmentOut(_Out):
     attachment_id: str
     name: str
     size: int
@@ -64,7 +69,7 @@ class AttachmentOut(BaseModel):
     download_url: str = Field(description="A short-lived (5 minutes) link to the file.")
 
 
-class EventOut(BaseModel):
+class EventOut(_Out):
     kind: Literal["status", "message", "complement"]
     at: datetime
     status: Status | None = None
@@ -84,18 +89,18 @@ class SubmissionDetail(SubmissionSummary):
     events: list[EventOut] = Field(description="Oldest first: statuses, messages (in threads), complements.")
 
 
-class StatusChanged(BaseModel):
+class StatusChanged(_Out):
     item_number: str
     status: Status
     status_at: datetime
 
 
-class MessagePosted(BaseModel):
+class MessagePosted(_Out):
     item_number: str
     thread_id: str
 
 
-class Problem(BaseModel):
+class Problem(_Out):
     """RFC 9457 problem details."""
 
     type: str = "about:blank"

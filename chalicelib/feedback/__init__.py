@@ -5,7 +5,7 @@ import re
 import uuid
 from datetime import timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib import clock, validators
 from chalicelib.errors import Invalid
@@ -18,6 +18,8 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 class FeedbackForm(BaseModel):
     """What the visitor typed, exactly as typed, so that a failed attempt can show it again."""
+
+    model_config = ConfigDict(defer_build=True)
 
     message: str = ""
     email: str = ""

@@ -7,9 +7,8 @@ announcements are skipped by the key condition and ties stay unique.
 from __future__ import annotations
 
 from pynamodb.attributes import MapAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import PortalModel, table_meta
 
 PORTAL_SCOPE = "portal"
 
@@ -20,7 +19,7 @@ class LocalizedText(MapAttribute):
     en = UnicodeAttribute()
 
 
-class AnnouncementModel(Model):
+class AnnouncementModel(PortalModel):
     Meta = table_meta("announcements")
 
     scope = UnicodeAttribute(hash_key=True, default=PORTAL_SCOPE)

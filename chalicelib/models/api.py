@@ -6,12 +6,11 @@ every POST with an Idempotency-Key: conditional PutItem of the record, UpdateIte
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import PortalModel, table_meta
 
 
-class DivisionKeyModel(Model):
+class DivisionKeyModel(PortalModel):
     Meta = table_meta("division-keys")
 
     key_id = UnicodeAttribute(hash_key=True)  # the public half of the key ("dk" + 16 hex)
@@ -22,7 +21,7 @@ class DivisionKeyModel(Model):
     revoked_at = UTCDateTimeAttribute(null=True)
 
 
-class IdempotencyModel(Model):
+class IdempotencyModel(PortalModel):
     Meta = table_meta("idempotency")
 
     record_id = UnicodeAttribute(hash_key=True)  # "<division id>#<SHA-256 of the Idempotency-Key>"

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import PortalModel, table_meta
 
 
 class ByItemIndex(GlobalSecondaryIndex):
@@ -22,7 +21,7 @@ class ByItemIndex(GlobalSecondaryIndex):
     entry = UnicodeAttribute(range_key=True)
 
 
-class AuditModel(Model):
+class AuditModel(PortalModel):
     Meta = table_meta("audit")
 
     subject = UnicodeAttribute(hash_key=True)  # the profile whose data it is, or "unidentified"

@@ -1,7 +1,18 @@
-"""What every PynamoDB model shares: the stage's table name prefix, region and endpoint."""
+"""What every PynamoDB model shares: the stage's table name prefix, region and endpoint, and one
+connection (one botocore session and DynamoDB client) for all tables.
+
+PynamoDB gives every model class its own Connection, and so its own botocore session and client.
+Creating a DynamoDB client in a fresh botocore session costs 60-120 ms (it parses the 1.2 MB
+endpoints.json and the DynamoDB model); a second client in the same session costs 3-5 ms. A page
+that touches the sessions, profiles and submissions tables would pay that three times on a cold
+start, so every model here uses the one shared Connection instead (PynamoDB issue #1245 asks for
+this; ``_get_connection`` is where the library builds it).
+"""
 from __future__ import annotations
 
 from functools import lru_cache
+
+from pynamodb.models import Model
 
 from chalicelib.config import settings
 
@@ -32,3 +43,16 @@ def connection():
 
     config = settings()
     return Connection(region=config.aws_region, host=config.aws_endpoint_url)
+
+
+class PortalModel(Model):
+    """The base of every table's model: its operations go through the shared ``connection()``."""
+
+    @classmethod
+    def _get_connection(cls):
+        table = super()._get_connection()
+        shared = connection()
+        if table.connection is not shared:  # first use, or the shared connection was replaced (tests)
+            shared.add_meta_table(table.connection.get_meta_table(table.table_name))
+            table.connection = shared
+        return table

@@ -14,12 +14,11 @@ Access patterns: GetItem by ``pk``; PutItem with ``attribute_not_exists(pk)``; D
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import PortalModel, table_meta
 
 
-class DevIdpModel(Model):
+class DevIdpModel(PortalModel):
     Meta = table_meta("dev-idp")
 
     pk = UnicodeAttribute(hash_key=True)

@@ -6,12 +6,11 @@ read by id in tests and by ops. Nothing on a request path lists feedback.
 from __future__ import annotations
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import PortalModel, table_meta
 
 
-class FeedbackModel(Model):
+class FeedbackModel(PortalModel):
     Meta = table_meta("feedback")
 
     # The one-time id of the form that was filled in (uuid4 hex): a retried POST writes nothing new.

@@ -21,9 +21,8 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import PortalModel, table_meta
 
 
 class AttachmentRef(MapAttribute):
@@ -35,7 +34,7 @@ class AttachmentRef(MapAttribute):
     s3_key = UnicodeAttribute()  # attachments/<uuid4>: unguessable, no personal data
 
 
-class DraftModel(Model):
+class DraftModel(PortalModel):
     Meta = table_meta("drafts")
 
     owner_id = UnicodeAttribute(hash_key=True)  # the folder's owner (person or organisation profile)
@@ -98,7 +97,7 @@ class RetentionIndex(GlobalSecondaryIndex):
     retain_until = UTCDateTimeAttribute(range_key=True)
 
 
-class SubmissionModel(Model):
+class SubmissionModel(PortalModel):
     Meta = table_meta("submissions")
 
     item_number = UnicodeAttribute(hash_key=True)  # "046283": zero-padded, sequential
@@ -133,7 +132,7 @@ class SubmissionModel(Model):
     retention = RetentionIndex()
 
 
-class EventModel(Model):
+class EventModel(PortalModel):
     """The item's timeline: status changes, messages (in threads) and complements."""
 
     Meta = table_meta("events")
@@ -152,7 +151,7 @@ class EventModel(Model):
     attachments = ListAttribute(of=AttachmentRef, default=list)
 
 
-class CounterModel(Model):
+class CounterModel(PortalModel):
     Meta = table_meta("counters")
 
     name = UnicodeAttribute(hash_key=True)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import PortalModel, table_meta
 
 
-class IdentityModel(Model):
+class IdentityModel(PortalModel):
     Meta = table_meta("identities")
 
     # HMAC-SHA256 of "person:<personal identity code>" or "organisation:<Business ID>" with a secret pepper.
@@ -38,7 +37,7 @@ class PendingNotificationsIndex(GlobalSecondaryIndex):
     notify_pending_since = UTCDateTimeAttribute(range_key=True)
 
 
-class ProfileModel(Model):
+class ProfileModel(PortalModel):
     Meta = table_meta("profiles")
 
     profile_id = UnicodeAttribute(hash_key=True)  # uuid4 hex; also the id of the profile's folder

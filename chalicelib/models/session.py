@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
-from pynamodb.models import Model
 
-from chalicelib.models.base import table_meta
+from chalicelib.models.base import PortalModel, table_meta
 
 
 class ByProfileIndex(GlobalSecondaryIndex):
@@ -25,7 +24,7 @@ class ByProfileIndex(GlobalSecondaryIndex):
     profile_id = UnicodeAttribute(hash_key=True)
 
 
-class SessionModel(Model):
+class SessionModel(PortalModel):
     Meta = table_meta("sessions")
 
     session_hash = UnicodeAttribute(hash_key=True)  # SHA-256 of the 256-bit cookie value
@@ -46,7 +45,7 @@ class SessionModel(Model):
     by_profile = ByProfileIndex()
 
 
-class LoginTransactionModel(Model):
+class LoginTransactionModel(PortalModel):
     Meta = table_meta("login-transactions")
 
     state_hash = UnicodeAttribute(hash_key=True)
@@ -59,7 +58,7 @@ class LoginTransactionModel(Model):
     expires_at = TTLAttribute()
 
 
-class PostStashModel(Model):
+class PostStashModel(PortalModel):
     """What a person posted when their session had just expired (form fields only, no files), kept
     an hour under a random cookie so that signing in again puts it into their draft."""
 

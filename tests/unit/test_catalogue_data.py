@@ -88,6 +88,11 @@ def test_loading_refuses_a_file_with_a_missing_translation(tmp_path):
         {"health_care": True, "saved_in_folder": True},
         {"alternatives": [{"kind": "telephone", "label": {"fi": "a", "sv": "b", "en": "c"}}]},
         {"id": "Dog Declaration"},
+        {"feedback_url": "http://www.hel.fi/palaute"},
+        {"feedback_url": "https:///no-host"},
+        {"feedback_url": "https://www.hel.fi/a b"},
+        {"feedback_url": "javascript:alert(1)"},
+        {"external_url": "www.hel.fi"},
     ],
 )
 def test_loading_refuses_invalid_entries(tmp_path, change):
