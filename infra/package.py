@@ -18,13 +18,15 @@
    pynamodb's dependency on botocore would otherwise put 16 MB of it in the zip. The modules are
    compiled to unchecked-hash ``.pyc``: ``/var/task`` is read-only, so Python could never cache
    bytecode there and would compile every module it imports at every cold start (measured: 0.75 s of
-   a 1.6 s cold start). Packages the portal never or rarely imports stay source only
-   (``SOURCE_ONLY``). The zip is written again with sorted entries and fixed times, so that the same
+   a 1.6 s cold start). Parts of libraries that the portal never imports are left out (``UNUSED``,
+   ``KEEP_ONLY``: other countries' identity codes, Powertools' other utilities, DNS resolution) and
+   a few that it rarely imports stay source only (``SOURCE_ONLY``). The zip is written again with sorted entries and fixed times, so that the same
    sources give the same bytes (and CDK's asset hash changes only when the code does).
 """
 from __future__ import annotations
 
 import compileall
+import fnmatch
 import importlib.util
 import os
 import shutil
@@ -41,21 +43,34 @@ STAGING = ROOT / "build" / "lambda"
 # needs here. Top-level names in the zip, and the distributions whose .dist-info goes with them.
 RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six.py"}
 RUNTIME_DISTRIBUTIONS = {"boto3", "botocore", "s3transfer", "urllib3", "python_dateutil", "six"}
+# Parts of libraries that the portal never imports, left out of the package (the package test
+# runs the app from the unpacked zip, so a part removed wrongly fails it). Top-level names, and the
+# distributions whose .dist-info goes with them:
+UNUSED = {"dns"}  # dnspython: email-validator's deliverability checks, which the portal never asks for
+UNUSED_DISTRIBUTIONS = {"dnspython"}
+# Packages of which only these parts are kept (paths in the package):
+KEEP_ONLY = {
+    # python-stdnum: the Finnish personal identity code and Business ID, and what they import (the
+    # other countries' modules and their data files are 4 MB).
+    "stdnum/": ("stdnum/__init__.py", "stdnum/util.py", "stdnum/exceptions.py", "stdnum/fi/"),
+    # Powertools: the logger and metrics need only these of its utilities.
+    "aws_lambda_powertools/utilities/": ("aws_lambda_powertools/utilities/__init__.py",
+                                         "aws_lambda_powertools/utilities/jmespath_utils/",
+                                         "aws_lambda_powertools/utilities/typing/",
+                                         "aws_lambda_powertools/utilities/serialization.py"),
+    # pycryptodome: its self-tests.
+    "Crypto/SelfTest/": (),
+}
+# Single files by pattern. pycryptodome: RSA is Python over Crypto/Math's native code; the native
+# code of the key types the portal never uses (elliptic curves, Ed25519, ML-DSA, ML-KEM) is 1.2 MB.
+UNUSED_FILES = ("Crypto/PublicKey/*.so",)
 # Modules left as source only (no bytecode): nothing the portal runs imports them, or only rarely
 # (a phone number region's metadata), and their bytecode would add megabytes to the zip.
 SOURCE_ONLY = (
     "pydantic/v1/",  # pydantic 1's API, kept by pydantic 2 for migrations
     "aws_lambda_powertools/event_handler/",  # Powertools' own web framework (we have Chalice)
-    "dns/",  # email-validator's deliverability checks, which the portal does not make
     "phonenumbers/data/", "phonenumbers/shortdata/",  # per-region metadata, loaded on first use
-    "cffi/", "pycparser/",  # build-time helpers of cryptography
 )
-# Packages of which only some subpackages are imported: bytecode for the package's own modules and
-# for these subpackages only (Powertools' logger needs its jmespath helpers; the Finnish numbers).
-PARTLY_COMPILED = {
-    "aws_lambda_powertools/utilities/": ("aws_lambda_powertools/utilities/jmespath_utils/",),
-    "stdnum/": ("stdnum/fi/",),
-}
 # Sources under chalicelib/ that are not needed at run time.
 _SKIP_NAMES = {"__pycache__", ".pytest_cache"}
 _SKIP_SUFFIXES = {".pyc", ".po", ".pot"}
@@ -125,14 +140,19 @@ def prune_cache(staging: Path = STAGING, keep: int = 2) -> None:
         old.unlink()
 
 
+def _unused(relative: str) -> bool:
+    """Is ``relative`` (a path in the package) a part of a library that the portal never imports?"""
+    top = relative.split("/", 1)[0]
+    if top in UNUSED or (top.endswith(".dist-info") and top.split("-", 1)[0].lower() in UNUSED_DISTRIBUTIONS):
+        return True
+    if any(fnmatch.fnmatch(relative, pattern) for pattern in UNUSED_FILES):
+        return True
+    return any(relative.startswith(package) and not relative.startswith(kept) for package, kept in KEEP_ONLY.items())
+
+
 def _compiled(relative: str) -> bool:
     """Does module ``relative`` (a path in the package) get bytecode?"""
-    if relative.startswith(SOURCE_ONLY):
-        return False
-    for package, compiled in PARTLY_COMPILED.items():
-        if relative.startswith(package) and "/" in relative[len(package):]:
-            return relative.startswith(compiled)
-    return True
+    return not relative.startswith(SOURCE_ONLY)
 
 
 def _compile_templates(source: Path, target: Path) -> None:
@@ -155,6 +175,11 @@ def slim(zip_path: Path) -> None:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         for cache in list(root.rglob("__pycache__")):
             shutil.rmtree(cache)
+        for path in sorted(root.rglob("*"), reverse=True):  # files before their folders
+            if path.is_file() and _unused(path.relative_to(root).as_posix()):
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
         # Unchecked-hash pycs are used without comparing the source's time (a zip keeps times to 2 s),
         # and name the source by its path on Lambda.
         for module in sorted(root.rglob("*.py")):

@@ -1,14 +1,20 @@
 """A scriptable OpenID Connect provider for relying-party tests: it answers the portal's HTTP calls
-(discovery, JWKS, token) in process, and lets a test decide exactly what the ID token says."""
+(discovery, JWKS, token) in process, and lets a test decide exactly what the ID token says.
+
+Its keys and signatures are made with ``cryptography``, not with the pycryptodome RS256 that the
+portal verifies with (chalicelib/identity/rs256.py): every sign-in test is also a cross-check of
+our RS256 against another implementation, as with a real provider."""
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
 from urllib.parse import parse_qs, urlparse
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from chalicelib.config import settings
 from chalicelib.identity import http, oidc
@@ -23,6 +29,21 @@ ORGANISATION_USER = {
 }
 
 
+def _b64url(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def sign_rs256(claims: dict, private_key, headers: dict | None = None) -> str:
+    """A compact JWS (RFC 7515) signed RS256 by ``cryptography`` alone. (PyJWT's ``jwt.encode`` would
+    use our pycryptodome RS256, which the portal registers in place of PyJWT's own.)"""
+    header = {"alg": "RS256", "typ": "JWT", **(headers or {})}
+    signing_input = b".".join(
+        _b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
+    )
+    signature = private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    return (signing_input + b"." + _b64url(signature)).decode("ascii")
+
+
 class FakeProvider:
     issuer = "https://idp.test"
 
@@ -33,6 +54,7 @@ class FakeProvider:
         self.next_claims = dict(NORDEA_TESTAAJA)
         self.token_overrides: dict = {}
         self.sign_with = None  # another private key: a forged signature
+        self.extra_jwks: list[dict] = []  # more keys for the JWKS, as a test wants them
 
     # What the provider received in the authorization request, by state.
     def authorize(self, url: str) -> dict:
@@ -49,7 +71,7 @@ class FakeProvider:
         }
         claims.update(self.token_overrides)
         claims = {k: v for k, v in claims.items() if v is not None}
-        return jwt.encode(claims, self.sign_with or self.key, algorithm="RS256", headers={"kid": self.kid})
+        return sign_rs256(claims, self.sign_with or self.key, {"kid": self.kid})
 
     def transport(self, method, url, body, headers):
         path = url[len(self.issuer):]
@@ -60,7 +82,7 @@ class FakeProvider:
             })
         if path == "/jwks":
             jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-            return self._json(200, {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}]})
+            return self._json(200, {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}, *self.extra_jwks]})
         if path == "/token":
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             request = self.codes.pop(form.get("code"), None)  # single use

@@ -3,13 +3,25 @@ through the provider's screens in hidden form fields (and mirrored in a cookie f
 navigation such as the language switch), so that nothing is stored on the server until a code is
 issued.
 
-It is sealed with Fernet (AES-128-CBC + HMAC-SHA256, cryptography): a changed byte makes it
-unreadable, and a pending mobile request's phone number inside it is not readable in the page
-source, a proxy log or a cookie dump. It expires ten minutes after the authorization request.
+It is sealed with AES-256-GCM (pycryptodome): authenticated encryption, so a changed byte or a
+forgery is refused, and a pending mobile request's phone number inside it is not readable in the
+page source, a proxy log or a cookie dump. It expires ten minutes after the authorization request.
+
+The sealed text is base64url (no padding) of a random 12-byte nonce, the ciphertext and the 16-byte
+tag. The AES key is HMAC-SHA256(interaction_secret(), "devidp interaction AES-256-GCM"): the
+stored 32-byte secret is never used directly as a cipher key, and another use or format of sealing
+would get its own key by another label. Random 96-bit nonces are safe for far more seals than a
+development provider makes under one key (NIST SP 800-38D: up to 2^32).
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import hmac
 import json
+import re
+import secrets
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
@@ -17,6 +29,10 @@ from chalicelib import clock
 
 LIFETIME_SECONDS = 10 * 60
 MAX_SEALED = 3000  # far more than any interaction needs; longer input is refused unread
+NONCE_BYTES = 12
+TAG_BYTES = 16
+_KEY_LABEL = b"devidp interaction AES-256-GCM"
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class InteractionInvalid(ValueError):
@@ -61,14 +77,35 @@ class Interaction:
         return max(0, int(self.expires_at - now.timestamp()))
 
 
-def _fernet():
-    import base64
-
-    from cryptography.fernet import Fernet
-
+def _aes_key() -> bytes:
     from chalicelib.devidp.keys import interaction_secret
 
-    return Fernet(base64.urlsafe_b64encode(interaction_secret()))
+    return hmac.new(interaction_secret(), _KEY_LABEL, hashlib.sha256).digest()  # 32 bytes: AES-256
+
+
+def _encrypt(data: bytes) -> str:
+    from Crypto.Cipher import AES
+
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    ciphertext, tag = AES.new(_aes_key(), AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES).encrypt_and_digest(data)
+    return base64.urlsafe_b64encode(nonce + ciphertext + tag).rstrip(b"=").decode("ascii")
+
+
+def _decrypt(sealed: str) -> bytes:
+    """The sealed bytes; ValueError if ``sealed`` was not sealed with our key or was changed."""
+    from Crypto.Cipher import AES
+
+    if not _BASE64URL.match(sealed):
+        raise ValueError("not base64url")
+    try:
+        raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+    except binascii.Error:
+        raise ValueError("not base64url") from None
+    if len(raw) < NONCE_BYTES + TAG_BYTES:
+        raise ValueError("too short")
+    nonce, ciphertext, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+    # decrypt_and_verify checks the tag before returning anything (ValueError "MAC check failed").
+    return AES.new(_aes_key(), AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES).decrypt_and_verify(ciphertext, tag)
 
 
 def new_interaction(*, client_id: str, redirect_uri: str, state: str, nonce: str, code_challenge: str,
@@ -86,20 +123,18 @@ def new_interaction(*, client_id: str, redirect_uri: str, state: str, nonce: str
 
 def seal(interaction: Interaction) -> str:
     data = json.dumps(asdict(interaction), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return _fernet().encrypt_at_time(data, int(clock.utcnow().timestamp())).decode("ascii")
+    return _encrypt(data)
 
 
 def unseal(sealed: str | None) -> Interaction:
     """The interaction in ``sealed``; InteractionInvalid if it is missing, forged, changed or expired."""
-    from cryptography.fernet import InvalidToken
-
     if not sealed or len(sealed) > MAX_SEALED or not sealed.isascii():
         raise InteractionInvalid("missing or malformed")
     try:
-        data = json.loads(_fernet().decrypt(sealed.encode("ascii")))
+        data = json.loads(_decrypt(sealed))
         mobile = data.pop("mobile", None)
         interaction = Interaction(**data, mobile=MobileRequest(**mobile) if mobile else None)
-    except (InvalidToken, ValueError, TypeError):
+    except (ValueError, TypeError):
         raise InteractionInvalid("not sealed by this provider") from None
     if interaction.expires_at <= clock.utcnow().timestamp():
         raise InteractionInvalid("expired", expired=True)

@@ -26,7 +26,7 @@ _cache: dict[str, object] = {}
 @dataclass(frozen=True)
 class SigningKey:
     kid: str
-    private_key: object  # cryptography RSAPrivateKey
+    private_key: object  # pycryptodome RsaKey (Crypto.PublicKey.RSA)
     public_jwk: dict
 
 
@@ -66,14 +66,10 @@ def _stored(pk: str, create) -> dict:
 
 
 def _new_signing_key() -> dict:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from Crypto.PublicKey import RSA
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode("ascii")
-    return {"pem": pem}
+    key = RSA.generate(2048, e=65537)
+    return {"pem": key.export_key(format="PEM", pkcs=8).decode("ascii")}  # "-----BEGIN PRIVATE KEY-----"
 
 
 def _thumbprint(jwk: dict) -> str:
@@ -87,12 +83,11 @@ def signing_key() -> SigningKey:
         cached = _cache.get(SIGNING_KEY_PK)
     if cached is not None:
         return cached
-    from cryptography.hazmat.primitives import serialization
+    from Crypto.PublicKey import RSA
 
     payload = _stored(SIGNING_KEY_PK, _new_signing_key)
-    private_key = serialization.load_pem_private_key(payload["pem"].encode("ascii"), password=None)
-    numbers = private_key.public_key().public_numbers()
-    jwk = {"kty": "RSA", "n": _int_b64url(numbers.n), "e": _int_b64url(numbers.e)}
+    private_key = RSA.import_key(payload["pem"])
+    jwk = {"kty": "RSA", "n": _int_b64url(private_key.n), "e": _int_b64url(private_key.e)}
     kid = _thumbprint(jwk)
     key = SigningKey(kid=kid, private_key=private_key, public_jwk={**jwk, "use": "sig", "alg": "RS256", "kid": kid})
     with _lock:
@@ -105,7 +100,8 @@ def jwks() -> dict:
 
 
 def interaction_secret() -> bytes:
-    """32 random bytes (a Fernet key's worth) that seal the interaction carried through the screens."""
+    """32 random bytes from which the key that seals the interaction carried through the screens is
+    derived (see chalicelib.devidp.interaction)."""
     with _lock:
         cached = _cache.get(INTERACTION_KEY_PK)
     if cached is not None:

@@ -1,8 +1,9 @@
 """The OpenID Connect relying party: discovery, the authorization request, code exchange and ID-token checks.
 
 Works with any standard provider (the City's identity broker in production, the bundled
-development provider elsewhere). Signatures are checked with PyJWT against the provider's JWKS (RS256);
-``iss``, ``aud``, ``exp``, ``iat`` and ``nonce`` are all required and checked.
+development provider elsewhere). Signatures are checked with PyJWT against the provider's JWKS (RS256,
+computed with pycryptodome by ``chalicelib.identity.rs256``); ``iss``, ``aud``, ``exp``, ``iat`` and
+``nonce`` are all required and checked.
 """
 from __future__ import annotations
 
@@ -78,15 +79,22 @@ def _jwks(refresh: bool = False) -> dict[str, object]:
             _cache.pop(f"jwks:{jwks_uri}", None)
 
     def load() -> dict[str, object]:
-        import jwt  # PyJWT and cryptography: loaded by the first sign-in, not by every cold start
+        # PyJWT and pycryptodome: loaded by the first sign-in, not by every cold start
+        from jwt.exceptions import InvalidKeyError
+
+        from chalicelib.identity.rs256 import RS256
 
         status, doc = http.request_json("GET", jwks_uri)
         if status != 200 or not isinstance(doc.get("keys"), list):
             raise http.ProviderUnavailable(f"JWKS answered {status}")
         keys = {}
         for jwk in doc["keys"]:
-            if jwk.get("kty") == "RSA" and jwk.get("use", "sig") == "sig" and jwk.get("kid"):
-                keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="RS256").key
+            if (isinstance(jwk, dict) and jwk.get("kty") == "RSA" and jwk.get("use", "sig") == "sig"
+                    and jwk.get("alg", "RS256") == "RS256" and isinstance(jwk.get("kid"), str) and jwk["kid"]):
+                try:
+                    keys[jwk["kid"]] = RS256.from_jwk(jwk)
+                except InvalidKeyError:
+                    continue  # malformed or under 2048 bits: a token naming it is signed with an unknown key
         return keys
 
     return _cached(f"jwks:{jwks_uri}", load)
@@ -153,6 +161,9 @@ def exchange_code(code: str, code_verifier: str) -> str:
 def verify_id_token(id_token: str, nonce: str) -> dict:
     import jwt
 
+    from chalicelib.identity import rs256
+
+    rs256.register()  # jwt.decode's RS256 is pycryptodome's (idempotent: the import did it already)
     config = settings()
     try:
         header = jwt.get_unverified_header(id_token)

@@ -12,7 +12,7 @@ import pytest
 from infra.runtime import run, runtime_sdk_dir, unpack
 from tests.infra.conftest import ROOT, code_asset
 
-MAX_ZIPPED_MB = 16  # docs/benchmarks.md: the goal is 10 MB; binary wheels alone are 6.8 MB
+MAX_ZIPPED_MB = 10  # issue 7's goal; docs/benchmarks.md has the measured size
 
 
 def _proxy_event(resource: str, path: str, query: dict | None = None, params: dict | None = None) -> dict:
@@ -40,8 +40,29 @@ for event in json.loads(sys.argv_events):
     answer = app.app(event, None)
     answers.append({"status": answer["statusCode"], "headers": answer.get("headers", {}),
                     "body": answer.get("body", "")[:200000]})
+# What the portal uses of the libraries whose unused parts the package leaves out (infra/package.py).
+from chalicelib import validators
+from chalicelib.observability import logger
+checks = {
+    "identity code": validators.personal_identity_code("210281-9988"),
+    "business id": validators.business_id("0201256-6"),
+    "mobile": validators.finnish_mobile("040 123 4567".replace("040", "+35840")),
+    "email": validators.email("Asiakas@Example.fi"),
+}
+# RS256 (pycryptodome under PyJWT) and the development provider's AES-GCM sealing.
+import jwt
+from chalicelib.devidp import interaction, keys
+from chalicelib.identity import rs256
+rs256.register()
+key = keys.signing_key()
+token = jwt.encode({"sub": "package"}, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+checks["rs256"] = jwt.decode(token, rs256.RS256.from_jwk(key.public_jwk), algorithms=["RS256"])["sub"]
+sealed = interaction.seal(interaction.new_interaction(client_id="c", redirect_uri="r", state="s", nonce="n",
+                                                      code_challenge="x", acr="personal"))
+checks["sealed"] = interaction.unseal(sealed).state
+logger().info("package check", extra={"checks": len(checks)})
 print(json.dumps({"chalicelib": chalicelib.__file__, "loader": type(render.environment().loader).__name__,
-                  "path": sys.path, "answers": answers}))
+                  "path": sys.path, "answers": answers, "checks": checks}))
 '''
 
 
@@ -115,6 +136,9 @@ def test_the_unpacked_package_renders_pages_on_its_own(package):
     assert swedish["status"] == 200 and '<html lang="sv"' in swedish["body"]
     assert css["status"] == 200 and css["headers"]["Content-Type"].startswith("text/css")
     assert discovery["status"] == 200 and json.loads(discovery["body"])["response_types_supported"] == ["code"]
+    assert result["checks"] == {"identity code": "210281-9988", "business id": "0201256-6",
+                                "mobile": "+358401234567", "email": "Asiakas@example.fi",
+                                "rs256": "package", "sealed": "s"}
     logs = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     requests = [line for line in logs if line.get("message") == "request"]
     assert [line["correlation_id"] for line in requests] == [e["requestContext"]["requestId"] for e in events]

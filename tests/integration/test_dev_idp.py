@@ -126,7 +126,9 @@ def verified_claims(client, id_token: str, nonce: str, leeway: float = 0) -> dic
     keys = json.loads(client.get("/dev-idp/jwks").body)["keys"]
     kid = jwt.get_unverified_header(id_token)["kid"]
     jwk = next(k for k in keys if k["kid"] == kid)
-    claims = jwt.decode(id_token, key=jwt.PyJWK(jwk, algorithm="RS256").key, algorithms=["RS256"],
+    # A PyJWK brings PyJWT's own RS256 (cryptography), not the portal's pycryptodome one: the
+    # provider's tokens are checked by another implementation, as any relying party would.
+    claims = jwt.decode(id_token, key=jwt.PyJWK(jwk, algorithm="RS256"), algorithms=["RS256"],
                         audience=CLIENT_ID, issuer=ISSUER, leeway=leeway,
                         options={"require": ["iss", "aud", "exp", "iat", "sub", "nonce", "auth_time"]})
     assert claims["nonce"] == nonce

@@ -4,7 +4,9 @@ and that it refuses to be mounted in prod."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
+import hmac
 import json
 from datetime import timedelta
 
@@ -177,6 +179,67 @@ def test_the_interaction_is_sealed_and_expires(aws, at):
     with pytest.raises(interaction.InteractionInvalid) as expired:
         interaction.unseal(sealed)
     assert expired.value.expired
+
+
+def _raw(sealed: str) -> bytes:
+    return base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+
+
+def _text(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def test_the_interaction_is_aes_gcm_with_a_derived_key(aws):
+    """The format the module docstring describes, read with another implementation (cryptography)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    started = authorize.validate_authorization_request(request_params())
+    sealed = interaction.seal(started)
+    raw = _raw(sealed)
+    plain = json.dumps(dataclasses.asdict(started), separators=(",", ":")).encode()
+    assert len(raw) == 12 + len(plain) + 16
+    assert "=" not in sealed and len(sealed) < interaction.MAX_SEALED
+    key = hmac.new(keys.interaction_secret(), b"devidp interaction AES-256-GCM", hashlib.sha256).digest()
+    assert AESGCM(key).decrypt(raw[:12], raw[12:], None) == plain
+    assert len(keys.interaction_secret()) == 32
+    assert interaction.seal(started) != sealed  # a fresh nonce every time
+    # Whoever holds the key can seal; a longer life sealed with it is accepted, so the key is the guard.
+    nonce = bytes(12)
+    longer = json.dumps({**dataclasses.asdict(started), "expires_at": started.expires_at + 3600}).encode()
+    extended = interaction.unseal(_text(nonce + AESGCM(key).encrypt(nonce, longer, None)))
+    assert extended.expires_at == started.expires_at + 3600
+
+
+def test_a_changed_or_foreign_interaction_is_refused(aws, monkeypatch):
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    started = authorize.validate_authorization_request(request_params())
+    sealed = interaction.seal(started)
+    raw = _raw(sealed)
+    forged = []
+    for position in (0, 11, 12, len(raw) // 2, len(raw) - 17, len(raw) - 16, len(raw) - 1):  # nonce, text, tag
+        changed = bytearray(raw)
+        changed[position] ^= 0x01
+        forged.append(_text(bytes(changed)))
+    forged += [
+        _text(raw[:-1]), _text(raw[:28]), _text(raw[:27]), _text(raw + b"\0"),  # cut or lengthened
+        sealed + "=", sealed[:20] + "+" + sealed[21:], sealed[:20] + "." + sealed[21:],  # not base64url
+        "A" * (interaction.MAX_SEALED + 1),
+    ]
+    # Sealed the same way with the stored secret used as the key directly, or under a random key.
+    nonce = bytes(12)
+    plain = json.dumps(dataclasses.asdict(started)).encode()
+    for key in (keys.interaction_secret(), bytes(32)):
+        forged.append(_text(nonce + AESGCM(key).encrypt(nonce, plain, None)))
+    for bad in forged:
+        with pytest.raises(interaction.InteractionInvalid) as refused:
+            interaction.unseal(bad)
+        assert not refused.value.expired, bad
+    # Another provider's secret (another deployment, or the key after a rotation).
+    monkeypatch.setattr(keys, "interaction_secret", lambda: bytes(range(32)))
+    with pytest.raises(interaction.InteractionInvalid):
+        interaction.unseal(sealed)
+    assert interaction.unseal(interaction.seal(started)) == started
 
 
 def test_the_mobile_time_limit(aws, at):
