@@ -5,6 +5,7 @@ distribution's (/usr/bin/chromium, installed by `make test`); Playwright never d
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,56 @@ def problems_at_every_size(page) -> list:
             found.append((size, "the page scrolls sideways"))
     page.set_viewport_size(SIZES["desktop"])
     return found
+
+
+def assert_accessible(page) -> None:
+    """No WCAG 2.1 A/AA violations (axe-core) on the page as it is now."""
+    violations = axe_violations(page)
+    assert violations == [], f"{page.url}: {violations}"
+
+
+# Signing in through the bundled development provider (docs/identity-provider.md has the test people).
+def at_the_bank(page, user_id: str) -> None:
+    """On the provider's start screen: bank access codes at Nordea with code 1234, then back to the portal."""
+    page.locator("form[action$='/dev-idp/bank'] button").click()
+    page.get_by_role("button", name="Nordea").click()
+    page.locator("#user-id").fill(user_id)
+    page.locator("#code").fill("1234")
+    page.locator("button[name=action][value=ok]").click()
+    page.get_by_role("link", name="Continue to the service").click()
+
+
+def register(page, email: str, language: str = "en") -> None:
+    """The registration form: an e-mail address, notifications by e-mail in ``language``, consent."""
+    page.get_by_label("E-mail address", exact=True).fill(email)
+    page.locator("label[for=methods-email]").click()
+    page.locator(f"label[for=language-{language}]").click()
+    page.locator("label[for=consent-yes]").click()
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def register_if_asked(page, email: str, language: str = "en") -> None:
+    page.wait_for_load_state()
+    if page.url.endswith("/register"):
+        register(page, email, language)
+
+
+def sign_in_with_bank_codes(page, portal: str, user_id: str = "123456", email: str = "person@example.fi",
+                            language: str = "en") -> None:
+    """123456 is Nordea Testaaja, 234567 Åsa Söderström-Testare, 345678 Matti Olavi Perhe-Testaaja."""
+    page.goto(f"{portal}/sign-in?lang=en")
+    page.get_by_role("link", name="Sign in as a personal customer").click()
+    at_the_bank(page, user_id)
+    register_if_asked(page, email, language)
+
+
+def sign_in_with_katso(page, portal: str, username: str, email: str = "toimisto@testiyritys.example",
+                       language: str = "fi") -> None:
+    page.goto(f"{portal}/sign-in?lang=en")
+    page.get_by_role("link", name="Sign in as a corporate customer").click()
+    page.locator("#username").fill(username)
+    page.locator("#password").fill("katso1234")
+    page.locator("button[name=action][value=ok]").click()
+    page.get_by_role("link", name="Continue to the service").click()
+    register_if_asked(page, email, language)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import ROOT, SIZES, axe_violations, overflows_sideways
+from tests.browser.conftest import ROOT, SIZES, at_the_bank, axe_violations, overflows_sideways, register
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
@@ -52,21 +52,11 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
 
         # Sign in for the first time: registration.
         page.goto(f"{base}/sign-in/start?customer=personal&lang=en")
-        page.locator("form[action$='/dev-idp/bank'] button").click()
-        page.get_by_role("button", name="Nordea").click()
-        page.locator("#user-id").fill("123456")
-        page.locator("#code").fill("1234")
-        page.locator("button[name=action][value=ok]").click()
-        page.get_by_role("link", name="Continue to the service").click()
+        at_the_bank(page, "123456")
         page.wait_for_url(re.compile(r"/register$"))
         check_everywhere(page, f"{base}/register", "registration", found)
         page.goto(f"{base}/register?lang=en")
-        page.get_by_label("E-mail address", exact=True).fill("nordea@example.fi")
-        page.locator("label[for=methods-email]").click()
-        page.locator("label[for=language-fi]").click()
-        page.locator("label[for=consent-yes]").click()
-        page.get_by_role("button", name="Register").click()
-        page.wait_for_url(re.compile(r"/$"))
+        register(page, "nordea@example.fi", "fi")
 
         # A form, page by page, and its summary.
         page.goto(f"{base}/e-services/dog-declaration/form?lang=en")

@@ -6,15 +6,9 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations
-from tests.browser.test_forms import sign_in_with_bank_codes
+from tests.browser.conftest import assert_accessible, sign_in_with_bank_codes
 
 pytestmark = pytest.mark.browser
-
-
-def assert_accessible(page):
-    violations = axe_violations(page)
-    assert violations == [], f"{page.url}: {violations}"
 
 
 def send_a_dog_declaration(page, portal) -> str:

@@ -6,36 +6,13 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import assert_accessible, sign_in_with_bank_codes
 
 pytestmark = pytest.mark.browser
 
 
-def assert_accessible(page):
-    violations = axe_violations(page)
-    assert violations == [], f"{page.url}: {violations}"
-
-
-def sign_in_with_bank_codes(page, portal, user_id="345678", email="matti.perhe@example.fi"):
-    """Bank codes at Nordea; 345678 is Matti Olavi Perhe-Testaaja, 234567 Åsa Söderström-Testare."""
-    page.goto(f"{portal}/sign-in?lang=en")
-    page.get_by_role("link", name="Sign in as a personal customer").click()
-    page.locator("form[action$='/dev-idp/bank'] button").click()
-    page.get_by_role("button", name="Nordea").click()
-    page.locator("#user-id").fill(user_id)
-    page.locator("#code").fill("1234")
-    page.locator("button[name=action][value=ok]").click()
-    page.get_by_role("link", name="Continue to the service").click()
-    if page.url.endswith("/register"):
-        page.get_by_label("E-mail address", exact=True).fill(email)
-        page.locator("label[for=methods-email]").click()
-        page.locator("label[for=language-en]").click()
-        page.locator("label[for=consent-yes]").click()
-        page.get_by_role("button", name="Register").click()
-
-
 def test_filling_in_saving_continuing_and_sending_the_dog_declaration(portal, page, tmp_path):
-    sign_in_with_bank_codes(page, portal)
+    sign_in_with_bank_codes(page, portal, "345678", "matti.perhe@example.fi")
     page.goto(f"{portal}/e-services/dog-declaration?lang=en")
     page.get_by_role("link", name="Go to the e-service").click()
     page.wait_for_url(re.compile(r"/e-services/dog-declaration/form$"))
@@ -104,7 +81,7 @@ def test_the_form_works_without_javascript(portal, browser):
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
-        sign_in_with_bank_codes(page, portal)
+        sign_in_with_bank_codes(page, portal, "345678", "matti.perhe@example.fi")
         page.goto(f"{portal}/e-services/referee-fee/form?lang=en")
         assert page.locator("h1").inner_text() == "Referee fee claim"
         page.get_by_role("button", name="Next").click()

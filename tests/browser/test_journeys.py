@@ -6,46 +6,10 @@ import re
 
 import pytest
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import at_the_bank, axe_violations, sign_in_with_bank_codes, sign_in_with_katso
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
-
-
-def katso(page, portal, username):
-    page.goto(f"{portal}/sign-in?lang=en")
-    page.get_by_role("link", name="Sign in as a corporate customer").click()
-    page.locator("#username").fill(username)
-    page.locator("#password").fill("katso1234")
-    page.locator("button[name=action][value=ok]").click()
-    page.get_by_role("link", name="Continue to the service").click()
-    page.wait_for_load_state()
-    if page.url.endswith("/register"):
-        page.get_by_label("E-mail address", exact=True).fill("toimisto@testiyritys.example")
-        page.locator("label[for=methods-email]").click()
-        page.locator("label[for=language-fi]").click()
-        page.locator("label[for=consent-yes]").click()
-        page.get_by_role("button", name="Register").click()
-        page.wait_for_url(re.compile(r"/$"))
-
-
-def bank(page, portal, user_id="123456"):
-    page.goto(f"{portal}/sign-in?lang=en")
-    page.get_by_role("link", name="Sign in as a personal customer").click()
-    page.locator("form[action$='/dev-idp/bank'] button").click()
-    page.get_by_role("button", name="Nordea").click()
-    page.locator("#user-id").fill(user_id)
-    page.locator("#code").fill("1234")
-    page.locator("button[name=action][value=ok]").click()
-    page.get_by_role("link", name="Continue to the service").click()
-    page.wait_for_load_state()
-    if page.url.endswith("/register"):
-        page.get_by_label("E-mail address", exact=True).fill("person@example.fi")
-        page.locator("label[for=methods-email]").click()
-        page.locator("label[for=language-en]").click()
-        page.locator("label[for=consent-yes]").click()
-        page.get_by_role("button", name="Register").click()
-        page.wait_for_url(re.compile(r"/$"))
 
 
 def new_page(browser, **options):
@@ -67,16 +31,16 @@ def test_two_people_of_an_organisation_share_its_folder_and_a_personal_sign_in_d
     second_context, second = new_page(browser)
     personal_context, personal = new_page(browser)
     try:
-        katso(first, portal, "testiyritys-paakayttaja")
+        sign_in_with_katso(first, portal, "testiyritys-paakayttaja")
         first.goto(f"{portal}/e-services/arts-and-culture-grants/form?lang=en")
         first.get_by_role("button", name="Save as draft").click()
         first.get_by_text("The draft was saved", exact=True).wait_for()
-        katso(second, portal, "testiyritys-kayttaja")
+        sign_in_with_katso(second, portal, "testiyritys-kayttaja")
         second.goto(f"{portal}/folder?lang=en")
         assert "arts and culture grants" in second.locator("main").inner_text().lower()
         second.goto(f"{portal}/?lang=en")
         assert "You are signed in for Testiyritys Oy." in second.locator("main").inner_text()
-        bank(personal, portal, "123456")  # Nordea Testaaja is also Testiyritys Oy's main user
+        sign_in_with_bank_codes(personal, portal, "123456")  # Nordea Testaaja is also Testiyritys Oy's main user
         personal.goto(f"{portal}/folder?lang=en")
         drafts = personal.locator("section[aria-labelledby=drafts-title]").inner_text()
         assert "arts and culture grants" not in drafts.lower()
@@ -90,7 +54,7 @@ def test_the_timeout_warning_continue_and_nothing_lost_when_it_runs_out(browser)
     with served_portal("short-sessions", PORTAL_SESSION_IDLE_SECONDS="40", PORTAL_SESSION_WARNING_SECONDS="30") as (portal, _):
         context, page = new_page(browser)
         try:
-            bank(page, portal, "234567")
+            sign_in_with_bank_codes(page, portal, "234567")
             page.goto(f"{portal}/profile?lang=en")
             dialog = page.locator("dialog#session-warning")
             dialog.wait_for(state="visible", timeout=25_000)
@@ -107,12 +71,7 @@ def test_the_timeout_warning_continue_and_nothing_lost_when_it_runs_out(browser)
             page.wait_for_url(re.compile(r"/sign-in\?"), timeout=90_000)
             assert page.locator(".announcements", has_text="You were signed out").is_visible()
             page.get_by_role("link", name="Sign in as a personal customer").click()
-            page.locator("form[action$='/dev-idp/bank'] button").click()
-            page.get_by_role("button", name="Nordea").click()
-            page.locator("#user-id").fill("234567")
-            page.locator("#code").fill("1234")
-            page.locator("button[name=action][value=ok]").click()
-            page.get_by_role("link", name="Continue to the service").click()
+            at_the_bank(page, "234567")
             page.wait_for_url(re.compile(r"/drafts/[0-9a-f]{32}/pages/1"))
             assert page.get_by_text("Your answers were kept").is_visible()
             assert page.get_by_label("Street address").input_value() == "Kirjoitettu ennen aikakatkaisua 7"
@@ -123,7 +82,7 @@ def test_the_timeout_warning_continue_and_nothing_lost_when_it_runs_out(browser)
 def test_a_journey_on_a_phone_through_the_menu(portal, browser):
     context, page = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
-        bank(page, portal, "345678")
+        sign_in_with_bank_codes(page, portal, "345678")
         assert page.locator(".main-menu--wide").is_hidden()
         page.locator("summary", has_text="Menu").click()
         page.get_by_role("navigation", name="Main menu").get_by_role("link", name="E-services").click()
