@@ -16,7 +16,7 @@ STAGE ?= dev
 CDK := cd infra && CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=1 \
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 ../node_modules/.bin/cdk
 
-.PHONY: run test bench sweep synth deploy division-key setup assets translations extract-messages chromium lock clean
+.PHONY: run test bench sweep synth deploy division-key setup assets translations extract-messages chromium valgrind lock clean
 
 run: setup ## install everything, start the local AWS stack and serve the portal on :8000
 	$(BIN)/python scripts/local_stack.py serve --port 8000
@@ -25,7 +25,7 @@ test: setup chromium ## install what the tests need and run every test
 	@mkdir -p test-results
 	$(BIN)/python -m pytest
 
-bench: setup ## the benchmarks of bench/, each printing what it measured
+bench: setup valgrind ## the benchmarks of bench/, each printing what it measured
 	PYTHONPATH=. $(BIN)/python bench/form_round_trips.py
 	PYTHONPATH=. $(BIN)/python bench/cold_start.py
 	PYTHONPATH=. $(BIN)/python bench/sweep.py
@@ -71,6 +71,9 @@ translations: $(PY_STAMP) ## compile the message catalogues (.po -> .mo)
 extract-messages: $(PY_STAMP) ## after changing texts: refresh the template and the fi/sv catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --no-location --sort-output -o chalicelib/translations/messages.pot .
 	$(BIN)/pybabel update -i chalicelib/translations/messages.pot -d chalicelib/translations -D messages --no-fuzzy-matching --ignore-obsolete
+
+valgrind: ## Debian's valgrind: bench/cold_start.py counts instructions with it (times vary on a virtual machine)
+	@command -v valgrind >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends valgrind)
 
 chromium: ## Debian's Chromium for the browser tests (never a downloaded browser)
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)

@@ -2,8 +2,8 @@
 
 Every Lambda cold start imports this module, and with it Chalice, pydantic and the rest: hundreds
 of thousands of long-lived objects, among which Python's cyclic garbage collector would run over a
-hundred times finding nearly nothing to free. It is paused while the modules load (about 20 ms of a
-470 ms cold start, measured side by side: docs/benchmarks.md); at the end what they built is moved
+hundred times finding nearly nothing to free. It is paused while the modules load (5% of the cold
+start's instructions, counted by bench/cold_start.py: docs/benchmarks.md); at the end what they built is moved
 out of its sight for good (``gc.freeze``: modules, classes and functions live as long as the
 process), so that later collections look only at what requests create.
 """

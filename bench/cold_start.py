@@ -15,15 +15,19 @@ runtime's AWS SDK on the path, a read-only /var/task), side by side in one run:
              then be with nothing of the libraries the app uses.)
 
 Times are measured inside each process (interpreter start-up excluded), the rounds alternate, and the
-medians are compared. Peak memory is the process's high-water mark of resident memory (VmHWM). Goals (issue 7): the
+medians are compared. Times on this (virtual) machine vary by a fifth from run to run, so where
+valgrind is installed each program is also run once under callgrind, and the instructions it
+executes beyond the interpreter's own start are compared: a count that repeats within 0.3%. Peak memory is the process's high-water mark of resident memory (VmHWM). Goals (issue 7): the
 ratio at most 1.25, the zipped package at most 10 MB.
 
-    PYTHONPATH=. .venv/bin/python bench/cold_start.py [--rounds 9]
+    PYTHONPATH=. .venv/bin/python bench/cold_start.py [--rounds 15]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import shutil
 import socket
 import statistics
 import sys
@@ -73,6 +77,16 @@ create_tables()
 '''
 
 
+def _instructions(run, task_root, code, env, sdk) -> int:
+    """Instructions the process executes, counted by valgrind (callgrind): the same count run after
+    run, whatever else the machine is doing, unlike the times, which vary by a fifth here."""
+    done = run(task_root, code, env=env, sdk_dir=sdk, timeout=600,
+               wrapper=("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"))
+    if done.returncode:
+        sys.exit(done.stderr[-3000:])
+    return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -81,7 +95,7 @@ def _free_port() -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args(argv)
 
     import logging
@@ -107,16 +121,25 @@ def main(argv=None) -> int:
             "POWERTOOLS_SERVICE_NAME": "city-eservices", "AWS_DEFAULT_REGION": "eu-north-1",
             "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
         }
-        results: dict[str, list[dict]] = {"app": [], "libraries": []}
+        programs = {"app": APP, "libraries": LIBRARIES}
+        results: dict[str, list[dict]] = {name: [] for name in programs}
+        instructions: dict[str, int] = {}
         try:
             with runtime_sdk_dir() as sdk:
                 setup = run(task_root, SETUP, env=env, sdk_dir=sdk)
                 if setup.returncode:
                     sys.exit(setup.stderr[-3000:])
+                if shutil.which("valgrind"):
+                    # "collector as usual": app.py's pause of the garbage collector and its freeze
+                    # undone (made no-ops before `import app`), to count what they save.
+                    usual = "import gc; gc.disable = gc.freeze = lambda: None\n"
+                    counted = {"interpreter": "pass", **programs, "collector as usual": usual + APP}
+                    for name, code in counted.items():
+                        instructions[name] = _instructions(run, task_root, code, env, sdk)
                 for round_number in range(args.rounds):
-                    order = ("app", "libraries") if round_number % 2 == 0 else ("libraries", "app")
+                    order = list(programs) if round_number % 2 == 0 else list(reversed(programs))
                     for name in order:
-                        done = run(task_root, APP if name == "app" else LIBRARIES, env=env, sdk_dir=sdk)
+                        done = run(task_root, programs[name], env=env, sdk_dir=sdk)
                         if done.returncode:
                             sys.exit(done.stderr[-3000:])
                         results[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -133,7 +156,19 @@ def main(argv=None) -> int:
           f"   of which import app {median('app', 'import') * 1000:.0f} ms,"
           f" the DynamoDB client {median('app', 'client') * 1000:.0f} ms")
     print(f"  libraries alone                        {lib_s * 1000:7.0f} ms ({min(r['seconds'] for r in results['libraries']) * 1000:.0f})")
-    print(f"  ratio app / libraries                  {ratio:7.2f}   (goal <= 1.25)")
+    fastest = min(r["seconds"] for r in results["app"]) / min(r["seconds"] for r in results["libraries"])
+    print(f"  ratio app / libraries                  {ratio:7.2f}   (goal <= 1.25; of the fastest runs {fastest:.2f})")
+    without_client = statistics.median(r["seconds"] - r["client"] for r in results["app"]) / lib_s
+    print(f"  the same without creating the client   {without_client:7.2f}   (every page that reads DynamoDB creates one)")
+    if instructions:
+        app_i, lib_i = (instructions[n] - instructions["interpreter"] for n in ("app", "libraries"))
+        print(f"  instructions (valgrind, beyond the interpreter's start): app {app_i / 1e6:.0f} M,"
+              f" libraries {lib_i / 1e6:.0f} M, ratio {app_i / lib_i:.2f}")
+        saved = instructions["collector as usual"] - instructions["app"]
+        print(f"  the garbage collector paused during app.py's imports, then frozen, saves {saved / 1e6:.0f} M"
+              f" instructions ({saved / (instructions['collector as usual'] - instructions['interpreter']):.0%})")
+    else:
+        print("  instructions: not counted (valgrind is not installed)")
     print(f"  peak memory: app {max(r['peak_mb'] for r in results['app']):.0f} MB, "
           f"libraries {max(r['peak_mb'] for r in results['libraries']):.0f} MB")
     print(f"deployment package ({STAGE}): {zipped_mb:.1f} MB zipped (goal <= 10 MB), {unpacked_mb:.0f} MB unpacked")

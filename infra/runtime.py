@@ -40,8 +40,9 @@ def unpack(zip_path: Path, target: Path) -> Path:
 
 
 def run(task_root: Path, code: str, *, env: dict[str, str], sdk_dir: Path, timeout: float = 120,
-        python: str = sys.executable) -> subprocess.CompletedProcess:
-    """Run ``code`` in a fresh interpreter with ``task_root`` as the working directory and first on the path."""
+        python: str = sys.executable, wrapper: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter with ``task_root`` as the working directory and first on the
+    path; ``wrapper`` runs the interpreter under another program (e.g. valgrind)."""
     bootstrap = (
         "import sys; "
         f"sys.path[:0] = [{str(task_root)!r}, {str(sdk_dir)!r}]; "
@@ -49,5 +50,5 @@ def run(task_root: Path, code: str, *, env: dict[str, str], sdk_dir: Path, timeo
     )
     clean_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(task_root), **env}
     # -B: /var/task is read-only, so no bytecode is ever written beside the package's modules.
-    return subprocess.run([python, "-I", "-S", "-B", "-c", bootstrap], cwd=task_root, env=clean_env,
+    return subprocess.run([*wrapper, python, "-I", "-S", "-B", "-c", bootstrap], cwd=task_root, env=clean_env,
                           capture_output=True, text=True, timeout=timeout)
