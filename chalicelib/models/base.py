@@ -37,12 +37,15 @@ def table_meta(name: str) -> type:
 
 @lru_cache(maxsize=1)
 def connection():
-    """The PynamoDB connection for transactions, in the stage's region and endpoint; created on first
-    use and kept (botocore clients are thread-safe)."""
+    """The one PynamoDB connection of every model and transaction, in the stage's region and
+    endpoint; created on first use and kept (botocore clients are thread-safe)."""
     from pynamodb.connection import Connection
 
     config = settings()
-    return Connection(region=config.aws_region, host=config.aws_endpoint_url)
+    # One HTTP connection pool for every table: room for each of the sweep's threads and then some
+    # (botocore's default is 10, which PynamoDB used to have per model).
+    return Connection(region=config.aws_region, host=config.aws_endpoint_url,
+                      max_pool_connections=max(10, 2 * config.notification_workers))
 
 
 class PortalModel(Model):
