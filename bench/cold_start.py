@@ -17,7 +17,11 @@ runtime's AWS SDK on the path, a read-only /var/task), side by side in one run:
 Times are measured inside each process (interpreter start-up excluded), the rounds alternate, and the
 medians are compared. Times on this (virtual) machine vary by a fifth from run to run, so where
 valgrind is installed each program is also run once under callgrind, and the instructions it
-executes beyond the interpreter's own start are compared: a count that repeats within 0.3%. Peak memory is the process's high-water mark of resident memory (VmHWM). Goals (issue 7): the
+executes beyond the interpreter's own start are compared: a count that repeats within 0.3%. Two
+more programs are only counted so: a signed-in resident's folder page on a cold start with the one
+PynamoDB connection all models share (chalicelib/models/base.py), and with PynamoDB's own
+connection per model, to show what sharing saves; and the app with its garbage-collector pause
+undone. Peak memory is the process's high-water mark of resident memory (VmHWM). Goals (issue 7): the
 ratio at most 1.25, the zipped package at most 10 MB.
 
     PYTHONPATH=. .venv/bin/python bench/cold_start.py [--rounds 15]
@@ -74,7 +78,32 @@ print(json.dumps({"seconds": done - started, "import": done - started, "peak_mb"
 SETUP = r'''
 from chalicelib.models import create_tables
 create_tables()
+# A registered resident with a session, for the signed-in folder page.
+from chalicelib import sessions
+from chalicelib.identity.claims import Identity
+from chalicelib.identity.profiles import ContactForm, register
+identity = Identity(customer="personal", method="bank", given_name="Penkki", family_name="Testaaja",
+                    personal_identity_code="131052-308T")
+profile_id = register(identity, ContactForm(email="penkki@example.fi", methods=("email",), language="fi", consent=True))
+print(sessions.create_session(identity, profile_id)[0])
 '''
+# A signed-in resident's folder (sessions, profiles, submissions and drafts are read), with the one
+# shared PynamoDB connection, or with PynamoDB's own connection per model (PortalModel's override
+# removed before `import app`): counted with valgrind only, to show what sharing saves.
+FOLDER = r'''
+import app
+cookie = "sid=" + TOKEN
+event = {"resource": "/folder", "path": "/folder", "httpMethod": "GET",
+         "headers": {"Host": "portal.example", "Cookie": cookie},
+         "multiValueHeaders": {"Host": ["portal.example"], "Cookie": [cookie]},
+         "queryStringParameters": None, "multiValueQueryStringParameters": None, "pathParameters": None,
+         "stageVariables": None, "body": None, "isBase64Encoded": False,
+         "requestContext": {"resourcePath": "/folder", "httpMethod": "GET", "path": "/api/folder", "stage": "api",
+                            "requestId": "cold-start-folder"}}
+answer = app.app(event, None)
+assert answer["statusCode"] == 200 and "</html>" in answer["body"], answer["statusCode"]
+'''
+PER_MODEL = "from chalicelib.models import base\ndel base.PortalModel._get_connection\n"
 
 
 def _instructions(run, task_root, code, env, sdk) -> int:
@@ -129,11 +158,13 @@ def main(argv=None) -> int:
                 setup = run(task_root, SETUP, env=env, sdk_dir=sdk)
                 if setup.returncode:
                     sys.exit(setup.stderr[-3000:])
+                folder = FOLDER.replace("TOKEN", repr(setup.stdout.strip().splitlines()[-1]))
                 if shutil.which("valgrind"):
                     # "collector as usual": app.py's pause of the garbage collector and its freeze
                     # undone (made no-ops before `import app`), to count what they save.
                     usual = "import gc; gc.disable = gc.freeze = lambda: None\n"
-                    counted = {"interpreter": "pass", **programs, "collector as usual": usual + APP}
+                    counted = {"interpreter": "pass", **programs, "collector as usual": usual + APP,
+                               "folder": folder, "folder, a connection per model": PER_MODEL + folder}
                     for name, code in counted.items():
                         instructions[name] = _instructions(run, task_root, code, env, sdk)
                 for round_number in range(args.rounds):
@@ -167,6 +198,9 @@ def main(argv=None) -> int:
         saved = instructions["collector as usual"] - instructions["app"]
         print(f"  the garbage collector paused during app.py's imports, then frozen, saves {saved / 1e6:.0f} M"
               f" instructions ({saved / (instructions['collector as usual'] - instructions['interpreter']):.0%})")
+        shared, per_model = (instructions[n] - instructions["interpreter"] for n in ("folder", "folder, a connection per model"))
+        print(f"  a signed-in folder page on a cold start: {shared / 1e6:.0f} M with the one shared connection,"
+              f" {per_model / 1e6:.0f} M with a connection per model (ratio {per_model / shared:.2f})")
     else:
         print("  instructions: not counted (valgrind is not installed)")
     print(f"  peak memory: app {max(r['peak_mb'] for r in results['app']):.0f} MB, "
