@@ -97,12 +97,19 @@ def write_profiles(total: int, pending: int, *, first_item: int = 1) -> list[str
     with SubmissionModel.batch_write() as batch:
         for n, profile_id in enumerate(ids[:pending]):
             number = f"{first_item + n:06d}"
-            batch.save(SubmissionModel(
-                item_number=number, owner_id=profile_id, sender_id=profile_id, sent_by="Testi Asiakas",
-                service_id="dog-declaration", division_id="urban-environment", status="received", status_at=changed,
-                answers={}, language="fi", created_at=changed, updated_at=changed,
-                updated_sort=f"{changed.isoformat()}#{number}", unseen_since=changed, city_changed_at=changed))
+            batch.save(_received(number, profile_id, "dog-declaration", "urban-environment", changed))
     return ids
+
+
+def _received(number: str, profile_id: str, service_id: str, division_id: str, changed: datetime):
+    """A submission in the customer's folder that the City marked "received" at ``changed``."""
+    from chalicelib.models.forms import SubmissionModel
+
+    return SubmissionModel(
+        item_number=number, owner_id=profile_id, sender_id=profile_id, sent_by="Testi Asiakas",
+        service_id=service_id, division_id=division_id, status="received", status_at=changed,
+        answers={}, language="fi", created_at=changed, updated_at=changed,
+        updated_sort=f"{changed.isoformat()}#{number}", unseen_since=changed, city_changed_at=changed)
 
 
 def remark_pending(ids: list[str]) -> None:
@@ -114,11 +121,7 @@ def remark_pending(ids: list[str]) -> None:
     with SubmissionModel.batch_write() as batch:
         for n, profile_id in enumerate(ids):
             number = f"{900000 + n:06d}"
-            batch.save(SubmissionModel(
-                item_number=number, owner_id=profile_id, sender_id=profile_id, sent_by="Testi Asiakas",
-                service_id="referee-fee", division_id="culture-and-leisure", status="received", status_at=changed,
-                answers={}, language="fi", created_at=changed, updated_at=changed,
-                updated_sort=f"{changed.isoformat()}#{number}", unseen_since=changed, city_changed_at=changed))
+            batch.save(_received(number, profile_id, "referee-fee", "culture-and-leisure", changed))
     for profile_id in ids:
         ProfileModel(profile_id).update(actions=[
             ProfileModel.notify_shard.set(profile_id[-1]), ProfileModel.notify_pending_since.set(changed),

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.browser.conftest import ROOT, SIZES, at_the_bank, axe_violations, overflows_sideways, register
+from tests.browser.conftest import (ROOT, SIZES, at_the_bank, axe_violations, fill_dog_declaration,
+                                   overflows_sideways, register)
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
@@ -61,21 +62,7 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
         # A form, page by page, and its summary.
         page.goto(f"{base}/e-services/dog-declaration/form?lang=en")
         check_everywhere(page, f"{base}/e-services/dog-declaration/form", "form-new", found)
-        page.goto(f"{base}/e-services/dog-declaration/form?lang=en")
-        for label, value in (("Street address", "Katu 1"), ("Zipcode", "00100"), ("Post office", "Helsinki")):
-            page.get_by_label(label).fill(value)
-        page.get_by_role("button", name="Next").click()
-        draft = re.search(r"/drafts/([0-9a-f]{32})/", page.url).group(1)
-        page.get_by_label("Dog's name").fill("Musti")
-        page.get_by_label("Breed").fill("Pystykorva")
-        page.locator("label[for=sex-male]").click()
-        page.get_by_label("Date of birth").fill("1.1.2020")
-        page.get_by_role("button", name="Next").click()
-        page.locator("label[for=declaration_type-new]").click()
-        page.get_by_role("button", name="Next").click()
-        page.get_by_label("How many dogs are there in your household?").fill("1")
-        page.locator("label[for=field-information_correct]").click()
-        page.get_by_role("button", name="To the summary").click()
+        draft = fill_dog_declaration(page, base)
         for number in range(1, 5):
             check_everywhere(page, f"{base}/drafts/{draft}/pages/{number}", f"form-page-{number}", found)
         check_everywhere(page, f"{base}/drafts/{draft}/pages/5", "summary", found)

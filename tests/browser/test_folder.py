@@ -6,27 +6,14 @@ import re
 
 import pytest
 
-from tests.browser.conftest import assert_accessible, sign_in_with_bank_codes
+from tests.browser.conftest import assert_accessible, fill_dog_declaration, sign_in_with_bank_codes
 
 pytestmark = pytest.mark.browser
 
 
 def send_a_dog_declaration(page, portal) -> str:
-    page.goto(f"{portal}/e-services/dog-declaration/form?lang=en")
-    page.get_by_label("Street address").fill("Åsankatu 2")
-    page.get_by_label("Zipcode").fill("00100")
-    page.get_by_label("Post office").fill("Helsingfors")
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Dog's name").fill("Bella")
-    page.get_by_label("Breed").fill("Labrador")
-    page.locator("label[for=sex-female]").click()
-    page.get_by_label("Date of birth").fill("3.3.2020")
-    page.get_by_role("button", name="Next").click()
-    page.locator("label[for=declaration_type-new]").click()
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("How many dogs are there in your household?").fill("2")
-    page.locator("label[for=field-information_correct]").click()
-    page.get_by_role("button", name="To the summary").click()
+    fill_dog_declaration(page, portal, address=("Åsankatu 2", "00100", "Helsingfors"),
+                         dog=("Bella", "Labrador", "female", "3.3.2020"), dogs="2")
     page.get_by_role("button", name="Send", exact=True).click()
     return re.search(r"\d{6}", page.locator(".sent-message").inner_text()).group(0)
 
