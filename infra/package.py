@@ -7,27 +7,34 @@
    ``templates/`` is not beside it, i.e. in the package). The repository itself is never written to,
    so no generated copy can shadow a template that a developer is editing. The templates are also
    compiled to Python modules (``chalicelib/templates_compiled``, loaded by Jinja2's ModuleLoader)
-   so that a cold start imports bytecode instead of parsing them. The built static assets
+   so that a cold start imports bytecode instead of parsing them, and the catalogue is validated and
+   pickled (``chalicelib/catalogue/catalogue.pickle``) so that it loads without validating. The built static assets
    and compiled translations must exist already (``make assets translations``, part of every make
    target); the message sources (.po/.pot) and asset sources stay out.
 2. Chalice packages the staging copy (``chalice.api.package_app``, which the CDK construct calls too):
    it installs ``requirements.txt`` for the Lambda platform (manylinux wheels for Python 3.11) and
    caches the zip in ``build/lambda/.chalice/deployments`` keyed by a hash of the sources.
-3. ``slim()`` post-processes the zip: boto3, botocore and s3transfer (with urllib3, python-dateutil
-   and six, which only they need here) are removed: the Lambda Python runtime provides them, and
-   pynamodb's dependency on botocore would otherwise put 16 MB of it in the zip. The modules are
-   compiled to unchecked-hash ``.pyc``: ``/var/task`` is read-only, so Python could never cache
-   bytecode there and would compile every module it imports at every cold start (measured: 0.75 s of
-   a 1.6 s cold start). Parts of libraries that the portal never imports are left out (``UNUSED``,
-   ``KEEP_ONLY``: other countries' identity codes, Powertools' other utilities, DNS resolution) and
-   a few that it rarely imports stay source only (``SOURCE_ONLY``). The zip is written again with sorted entries and fixed times, so that the same
-   sources give the same bytes (and CDK's asset hash changes only when the code does).
+3. ``slim()`` post-processes the zip. The AWS SDK (boto3, botocore, s3transfer and what they need,
+   pinned in requirements.txt: the versions the tests run) stays in the package, as AWS advises, and
+   botocore's data is cut to the services the portal calls (``chalicelib.clients.AWS_SERVICES``):
+   creating the first client in a fresh botocore session lists every service's folder and parses
+   the 1.2 MB endpoints.json; with 4 services instead of 445 that costs a third (docs/benchmarks.md).
+   The modules are compiled to unchecked-hash ``.pyc``: ``/var/task`` is read-only, so Python could
+   never cache bytecode there and would compile every module it imports at every cold start
+   (measured: 0.75 s of a 1.6 s cold start). Parts of libraries that the portal never imports are
+   left out (``UNUSED``, ``KEEP_ONLY``, ``UNUSED_FILES``: other countries' identity codes,
+   Powertools' other utilities, DNS resolution, ciphers and hashes it never uses) and a few that it
+   rarely imports stay source only (``SOURCE_ONLY``). The zip is written again with sorted entries
+   and fixed times, so that the same sources give the same bytes (and CDK's asset hash changes only
+   when the code does).
 """
 from __future__ import annotations
 
 import compileall
 import fnmatch
+import gzip
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -39,10 +46,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 STAGING = ROOT / "build" / "lambda"
 
-# What the Lambda Python runtime already has (/var/runtime): the AWS SDK and the libraries only it
-# needs here. Top-level names in the zip, and the distributions whose .dist-info goes with them.
-RUNTIME_PROVIDED = {"boto3", "botocore", "s3transfer", "urllib3", "dateutil", "six.py"}
-RUNTIME_DISTRIBUTIONS = {"boto3", "botocore", "s3transfer", "urllib3", "python_dateutil", "six"}
 # Parts of libraries that the portal never imports, left out of the package (the package test
 # runs the app from the unpacked zip, so a part removed wrongly fails it). Top-level names, and the
 # distributions whose .dist-info goes with them:
@@ -62,8 +65,18 @@ KEEP_ONLY = {
     "Crypto/SelfTest/": (),
 }
 # Single files by pattern. pycryptodome: RSA is Python over Crypto/Math's native code; the native
-# code of the key types the portal never uses (elliptic curves, Ed25519, ML-DSA, ML-KEM) is 1.2 MB.
-UNUSED_FILES = ("Crypto/PublicKey/*.so",)
+# code of the key types the portal never uses (elliptic curves, Ed25519, ML-DSA, ML-KEM) is 1.2 MB,
+# and of the ciphers and hashes it never loads 0.4 MB (AES-GCM, SHA-256 and, for reading PEM keys,
+# DES, MD5, SHA-1 and scrypt stay; the package test exercises them all).
+UNUSED_FILES = ("Crypto/PublicKey/*.so",
+                *(f"Crypto/Cipher/_{name}.*so" for name in (
+                    "ARC4", "Salsa20", "chacha20", "pkcs1_decode", "raw_arc2", "raw_blowfish", "raw_cast",
+                    "raw_cbc", "raw_cfb", "raw_eksblowfish", "raw_ocb", "raw_ofb")),
+                *(f"Crypto/Hash/_{name}.*so" for name in (
+                    "BLAKE2b", "BLAKE2s", "MD2", "MD4", "RIPEMD160", "SHA224", "SHA224_shani", "SHA384",
+                    "SHA512", "k12", "keccak", "poly1305")),
+                # python-dateutil's own time-zone database (botocore uses only dateutil.tz; we use tzdata).
+                "dateutil/zoneinfo/*.tar.gz")
 # Modules left as source only (no bytecode): nothing the portal runs imports them, or only rarely
 # (a phone number region's metadata), and their bytecode would add megabytes to the zip.
 SOURCE_ONLY = (
@@ -122,6 +135,9 @@ def stage_sources(staging: Path = STAGING) -> Path:
         shutil.rmtree(compiled)
     _compile_templates(ROOT / "templates", compiled)
     keep.update(p.relative_to(staging) for p in compiled.rglob("*") if p.is_file())
+    snapshot = staging / "chalicelib" / "catalogue" / "catalogue.pickle"
+    _snapshot_catalogue(snapshot)
+    keep.add(snapshot.relative_to(staging))
     for path in sorted(staging.rglob("*"), reverse=True):
         rel = path.relative_to(staging)
         if rel.parts[0] == ".chalice" and rel != Path(".chalice/config.json"):
@@ -155,6 +171,14 @@ def _compiled(relative: str) -> bool:
     return not relative.startswith(SOURCE_ONLY)
 
 
+def _snapshot_catalogue(target: Path) -> None:
+    """The catalogue validated once at build time and pickled (chalicelib.catalogue.store.write_snapshot),
+    in a fresh interpreter like the templates: a cold start loads it instead of validating 36 files."""
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
+            "from chalicelib.catalogue.store import write_snapshot; write_snapshot(Path(sys.argv[2]))")
+    subprocess.run([sys.executable, "-c", code, str(ROOT), str(target)], check=True)
+
+
 def _compile_templates(source: Path, target: Path) -> None:
     """Jinja2 templates compiled to modules (chalicelib.web.render.compile_templates), in a fresh
     interpreter so that the build never depends on what this process imported."""
@@ -163,16 +187,73 @@ def _compile_templates(source: Path, target: Path) -> None:
     subprocess.run([sys.executable, "-c", code, str(ROOT), str(source), str(target)], check=True)
 
 
+def _trim_aws_sdk(root: Path) -> None:
+    """Cut the data of botocore (and boto3's resource models) to the services the portal calls: the
+    newest API version of each, without examples or documentation, and endpoints.json with only their
+    endpoints (every partition and region kept). ``tests/infra/test_package.py`` checks that the
+    trimmed SDK has the same operations and shapes, and resolves the same endpoints, as the full one."""
+    from chalicelib.clients import AWS_SERVICES
+
+    data = root / "botocore" / "data"
+    if not data.is_dir():
+        raise PackageError("botocore is not in the package: pin boto3 and botocore in requirements.txt")
+    prefixes = set()
+    for service in sorted(data.iterdir()):
+        if not service.is_dir():
+            continue
+        if service.name not in AWS_SERVICES:
+            shutil.rmtree(service)
+            continue
+        versions = sorted(v for v in service.iterdir() if any(v.glob("service-2.json*")))
+        for old in [v for v in service.iterdir() if v not in versions[-1:]]:
+            shutil.rmtree(old)
+        for example in versions[-1].glob("examples-1.json*"):
+            example.unlink()
+        for document in sorted(versions[-1].glob("*.json*")):
+            _undocumented(document)
+        prefixes.add(json.loads((versions[-1] / "service-2.json").read_text())["metadata"]["endpointPrefix"])
+    missing = set(AWS_SERVICES) - {p.name for p in data.iterdir() if p.is_dir()}
+    if missing:
+        raise PackageError(f"botocore has no model for {sorted(missing)}")
+    endpoints = json.loads((data / "endpoints.json").read_text())
+    for partition in endpoints["partitions"]:
+        partition["services"] = {name: value for name, value in partition["services"].items() if name in prefixes}
+    (data / "endpoints.json").write_text(json.dumps(endpoints, separators=(",", ":"), sort_keys=True))
+    for resources in (root / "boto3" / "data").iterdir():
+        if resources.name not in AWS_SERVICES:
+            shutil.rmtree(resources)
+
+
+def _undocumented(document: Path) -> None:
+    """Rewrite a botocore model (``.json`` or ``.json.gz``) as plain ``.json`` without its prose: the
+    string values of ``documentation`` keys become empty (the keys stay: botocore reads some; a
+    member that happens to be called ``documentation`` is a shape reference, an object, and stays).
+    The DynamoDB model goes from 556 kB to 120 kB, and botocore parses it on every cold start; the
+    prose serves only interactive help (``help(client)``)."""
+    opened = gzip.open(document) if document.suffix == ".gz" else document.open("rb")
+    with opened as stream:
+        model = json.load(stream)
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {key: "" if key in ("documentation", "documentationUrl") and isinstance(item, str) else strip(item)
+                    for key, item in value.items()}
+        if isinstance(value, list):
+            return [strip(item) for item in value]
+        return value
+
+    document.unlink()
+    plain = document.with_suffix("") if document.suffix == ".gz" else document
+    plain.write_text(json.dumps(strip(model), separators=(",", ":")))
+
+
 def slim(zip_path: Path) -> None:
-    """Remove what the runtime provides, add bytecode, rewrite deterministically (in place)."""
+    """Trim the AWS SDK's data, leave out unused parts, add bytecode, rewrite deterministically (in place)."""
     with tempfile.TemporaryDirectory(prefix="lambda-slim-") as tmp:
         root = Path(tmp) / "pkg"
         with zipfile.ZipFile(zip_path) as source:
             source.extractall(root)
-        for entry in list(root.iterdir()):
-            distribution = entry.name.split("-", 1)[0] if entry.name.endswith(".dist-info") else None
-            if entry.name in RUNTIME_PROVIDED or (distribution and distribution.lower() in RUNTIME_DISTRIBUTIONS):
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        _trim_aws_sdk(root)
         for cache in list(root.rglob("__pycache__")):
             shutil.rmtree(cache)
         for path in sorted(root.rglob("*"), reverse=True):  # files before their folders
@@ -180,16 +261,23 @@ def slim(zip_path: Path) -> None:
                 path.unlink()
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
-        # Unchecked-hash pycs are used without comparing the source's time (a zip keeps times to 2 s),
-        # and name the source by its path on Lambda.
+        # The portal's own modules keep their source beside unchecked-hash pycs (used without comparing
+        # the source's time, which a zip keeps to 2 s), so tracebacks quote our code. The libraries'
+        # modules ship as bytecode only, in the source's place (what is pinned in requirements.txt
+        # has the source): 2.6 MB less to unzip, which keeps the package under 10 MB with the SDK in.
+        # The bytecode names each source by its path on Lambda.
         for module in sorted(root.rglob("*.py")):
             relative = module.relative_to(root).as_posix()
-            if _compiled(relative):
-                compileall.py_compile.compile(
-                    str(module), cfile=importlib.util.cache_from_source(str(module)),
-                    dfile=f"/var/task/{relative}", doraise=True,
-                    invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH,
-                )
+            if not _compiled(relative):
+                continue
+            ours = relative == "app.py" or relative.startswith("chalicelib/")
+            compileall.py_compile.compile(
+                str(module), cfile=importlib.util.cache_from_source(str(module)) if ours else str(module.with_suffix(".pyc")),
+                dfile=f"/var/task/{relative}", doraise=True,
+                invalidation_mode=compileall.py_compile.PycInvalidationMode.UNCHECKED_HASH,
+            )
+            if not ours:
+                module.unlink()
         rebuilt = zip_path.with_suffix(".slim.zip")
         with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
             for path in sorted(root.rglob("*")):

@@ -4,7 +4,9 @@ The process is isolated from this repository and from the development environmen
 (no site-packages, no PYTHONPATH, no current directory on the path), the working directory is the
 unpacked package (Lambda's ``/var/task``), and ``sys.path`` is that folder followed by a folder that
 stands in for the runtime's own ``/var/runtime``: only the AWS SDK (boto3, botocore, s3transfer and
-what they need), which the package build leaves out because Lambda provides it.
+what they need) that Lambda provides. The package carries its own pinned SDK, which comes first on
+the path as on Lambda; this one is there so that a module missing from the package would be found
+where Lambda would find it, not fail only here.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # What the Lambda Python runtime has in /var/runtime (the SDK and its dependencies).
-RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")  # cf. package.RUNTIME_PROVIDED
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 
 
 @contextmanager

@@ -1,13 +1,21 @@
-"""Loading the catalogue: every data file validated once, on first use, and kept for the process."""
+"""Loading the catalogue: every data file validated once, on first use, and kept for the process.
+
+The deployment package carries the catalogue already validated, as a pickle that the package build
+writes (``write_snapshot``; never in a working tree, where the data files are the truth): loading it
+costs a Lambda cold start half of what validating the files does (docs/benchmarks.md). The pickle is
+the package's own file, made by the same pinned pydantic, never input from outside.
+"""
 from __future__ import annotations
 
 import json
+import pickle
 from functools import lru_cache
 from pathlib import Path
 
 from chalicelib.catalogue.schema import EService
 
 DATA_DIR = Path(__file__).with_name("data")
+SNAPSHOT = Path(__file__).with_name("catalogue.pickle")
 
 
 class CatalogueError(ValueError):
@@ -29,8 +37,15 @@ def load_catalogue(data_dir: Path = DATA_DIR) -> dict[str, EService]:
     return services
 
 
+def write_snapshot(target: Path = SNAPSHOT, data_dir: Path = DATA_DIR) -> None:
+    """The package build's step: the validated catalogue, pickled."""
+    target.write_bytes(pickle.dumps(load_catalogue(data_dir), protocol=pickle.HIGHEST_PROTOCOL))
+
+
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, EService]:
+    if SNAPSHOT.is_file():
+        return pickle.loads(SNAPSHOT.read_bytes())  # noqa: S301 (the package's own build output)
     return load_catalogue()
 
 

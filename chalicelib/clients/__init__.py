@@ -5,9 +5,16 @@ from functools import lru_cache
 
 from chalicelib.config import settings
 
+# Every AWS service the portal calls (PynamoDB calls DynamoDB). The deployment package carries
+# botocore's data for these only (infra/package.py), so a client for another one would fail on AWS:
+# add it here first.
+AWS_SERVICES = ("dynamodb", "s3", "ses", "sns")
+
 
 @lru_cache(maxsize=None)
 def client(service: str):
+    if service not in AWS_SERVICES:
+        raise ValueError(f"{service} is not in AWS_SERVICES (chalicelib/clients)")
     import boto3
 
     config = settings()

@@ -1,4 +1,7 @@
-"""The division API, /api/v1: JSON over HTTPS with a division key; every error is problem+json."""
+"""The division API, /api/v1: JSON over HTTPS with a division key; every error is problem+json.
+
+Domain modules are imported inside the views: every cold start imports this module (docs/benchmarks.md).
+"""
 from __future__ import annotations
 
 import functools
@@ -9,10 +12,6 @@ from datetime import datetime
 from chalice import Blueprint, Response
 from pydantic import ValidationError
 
-from chalicelib.divisions import idempotency, service
-from chalicelib.divisions.keys import authenticate
-from chalicelib.divisions.openapi import document
-from chalicelib.divisions.schemas import MessageIn, StatusChange
 from chalicelib.errors import Conflict, Invalid, NotFound, TooLarge, UnsupportedType
 
 bp = Blueprint(__name__)
@@ -50,6 +49,9 @@ def api_view(fn):
 
     @functools.wraps(fn)
     def wrapper(**kwargs):
+        from chalicelib.divisions import idempotency
+        from chalicelib.divisions.keys import authenticate
+
         request = bp.current_request
         headers = {k.lower(): v for k, v in (request.headers or {}).items()}
         authorization = headers.get("authorization", "")
@@ -121,6 +123,8 @@ def _item(item_number: str) -> str:
 
 
 def _list_args(query: dict[str, str]) -> dict:
+    from chalicelib.divisions import service
+
     unknown = set(query) - {"service", "status", "updated_since", "cursor", "limit"}
     if unknown:
         raise Invalid({name: "unknown query parameter" for name in sorted(unknown)})
@@ -153,12 +157,16 @@ def _list_args(query: dict[str, str]) -> dict:
 @bp.route("/submissions", methods=["GET"])
 @api_view
 def list_submissions(caller, request):
+    from chalicelib.divisions import service
+
     return 200, service.list_submissions(caller, **_list_args(_query(request))).model_dump(mode="json")
 
 
 @bp.route("/health-care-inbox", methods=["GET"])
 @api_view
 def health_care_inbox(caller, request):
+    from chalicelib.divisions import service
+
     query = _query(request)
     if "service" in query:
         raise Invalid({"service": "unknown query parameter"})
@@ -168,12 +176,17 @@ def health_care_inbox(caller, request):
 @bp.route("/submissions/{item_number}", methods=["GET"])
 @api_view
 def get_submission(caller, request, item_number):
+    from chalicelib.divisions import service
+
     return 200, service.get_submission(caller, _item(item_number)).model_dump(mode="json")
 
 
 @bp.route("/submissions/{item_number}/status", methods=["POST"], content_types=JSON + ["*/*"])
 @api_view
 def change_status(caller, request, item_number):
+    from chalicelib.divisions import service
+    from chalicelib.divisions.schemas import StatusChange
+
     change = _json_body(request, StatusChange)
     return 200, service.change_status(caller, _item(item_number), change).model_dump(mode="json")
 
@@ -181,12 +194,17 @@ def change_status(caller, request, item_number):
 @bp.route("/submissions/{item_number}/messages", methods=["POST"], content_types=JSON + ["*/*"])
 @api_view
 def post_message(caller, request, item_number):
+    from chalicelib.divisions import service
+    from chalicelib.divisions.schemas import MessageIn
+
     message = _json_body(request, MessageIn)
     return 201, service.post_message(caller, _item(item_number), message).model_dump(mode="json")
 
 
 @bp.route("/openapi.json", methods=["GET"])
 def openapi():
+    from chalicelib.divisions.openapi import document
+
     return Response(body=json.dumps(document()), status_code=200,
                     headers={"Content-Type": "application/json", "Cache-Control": "public, max-age=300"})
 
@@ -194,6 +212,7 @@ def openapi():
 @bp.route("/docs", methods=["GET"])
 def api_docs():
     """The OpenAPI document as a page people can read (no JavaScript needed)."""
+    from chalicelib.divisions.openapi import document
     from chalicelib.web.render import Page
     from chalicelib.web.request import WebRequest
 

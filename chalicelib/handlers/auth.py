@@ -1,20 +1,22 @@
-"""Signing in and out, registration on the first sign-in, and keeping a session alive."""
+"""Signing in and out, registration on the first sign-in, and keeping a session alive.
+
+Domain modules are imported inside the views: every cold start imports this module (docs/benchmarks.md).
+"""
 from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint, Response
 
-from chalicelib import sessions
 from chalicelib.config import settings
 from chalicelib.errors import Invalid
-from chalicelib.identity import profiles
-from chalicelib.identity.http import ProviderUnavailable
-from chalicelib.identity.signin import SignInFailed, complete_sign_in, start_sign_in
-from chalicelib.privacy import audit
 from chalicelib.web.urls import safe_return_path
 from chalicelib.web.views import page_view
+
+if TYPE_CHECKING:
+    from chalicelib.identity.profiles import ContactForm
 
 bp = Blueprint(__name__)
 log = logging.getLogger("portal.identity")
@@ -48,6 +50,9 @@ def sign_in(page):
 @bp.route("/sign-in/start", methods=["GET"])
 @page_view(bp)
 def start(page):
+    from chalicelib.identity.http import ProviderUnavailable
+    from chalicelib.identity.signin import start_sign_in
+
     customer = page.request.query.get("customer")
     if customer not in ("personal", "corporate"):
         return page.redirect("/sign-in")
@@ -67,6 +72,11 @@ def start(page):
 @bp.route("/auth/callback", methods=["GET"])
 @page_view(bp)
 def callback(page):
+    from chalicelib import sessions
+    from chalicelib.identity import profiles
+    from chalicelib.identity.signin import SignInFailed, complete_sign_in
+    from chalicelib.privacy import audit
+
     page.cookies.append(sessions.clear_cookie_header(page.request.base_path, BINDING_COOKIE))
     try:
         identity, return_path = complete_sign_in(page.request.query, page.request.cookies.get(BINDING_COOKIE))
@@ -85,13 +95,17 @@ def callback(page):
     return page.redirect(return_path)
 
 
-def _contact_form(page) -> profiles.ContactForm:
+def _contact_form(page) -> ContactForm:
+    from chalicelib.identity import profiles
+
     return profiles.ContactForm.from_fields(page.request.form(), page.request.form_list("methods"))
 
 
 @bp.route("/register", methods=["GET"])
 @page_view(bp, access="registering")
 def registration(page):
+    from chalicelib.identity import profiles
+
     identity = page.session.pending_identity
     form = profiles.ContactForm(language=page.language, methods=())
     return page.render("auth/register.html", identity=identity, form=form, errors={})
@@ -100,6 +114,10 @@ def registration(page):
 @bp.route("/register", methods=["POST"], content_types=FORM)
 @page_view(bp, access="registering")
 def register(page):
+    from chalicelib import sessions
+    from chalicelib.identity import profiles
+    from chalicelib.privacy import audit
+
     identity = page.session.pending_identity
     form = _contact_form(page)
     try:
@@ -114,6 +132,8 @@ def register(page):
 @bp.route("/register/cancel", methods=["POST"], content_types=FORM)
 @page_view(bp, access="registering")
 def cancel_registration(page):
+    from chalicelib import sessions
+
     sessions.destroy(page.session)
     page.cookies.append(sessions.clear_cookie_header(page.request.base_path))
     return page.redirect("/signed-out", reason="cancelled")
@@ -122,6 +142,8 @@ def cancel_registration(page):
 @bp.route("/sign-out", methods=["POST"], content_types=FORM)
 @page_view(bp)
 def sign_out(page):
+    from chalicelib import sessions
+
     if page.session is not None:
         sessions.destroy(page.session)
         page.cookies.append(sessions.clear_cookie_header(page.request.base_path))
@@ -139,6 +161,8 @@ def signed_out(page):
 @page_view(bp)
 def extend_session(page):
     """ "Continue" in the timeout warning: slide the idle expiry; JSON for the script, a page without it."""
+    from chalicelib import sessions
+
     wants_json = "application/json" in page.request.headers.get("accept", "")
     if page.session is None:
         if wants_json:
@@ -155,6 +179,7 @@ def extend_session(page):
 @bp.route("/session/status", methods=["GET"])
 def session_status():
     """How long the session has left, without extending it (the timeout warning asks before acting)."""
+    from chalicelib import sessions
     from chalicelib.web.request import parse_cookies
 
     cookies = parse_cookies((bp.current_request.headers or {}).get("cookie"))

@@ -1,10 +1,12 @@
-"""The feedback form in every page's footer (and on its own page, where errors are shown)."""
+"""The feedback form in every page's footer (and on its own page, where errors are shown).
+
+Domain modules are imported inside the views: every cold start imports this module (docs/benchmarks.md).
+"""
 from __future__ import annotations
 
 from chalice import Blueprint
 
 from chalicelib.errors import Invalid
-from chalicelib.feedback import FeedbackForm, new_token, send_feedback
 from chalicelib.web.urls import safe_return_path
 from chalicelib.web.views import page_view
 
@@ -25,6 +27,8 @@ def feedback_page(page):
 @bp.route("/feedback", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 @page_view(bp)
 def send(page):
+    from chalicelib.feedback import FeedbackForm, new_token, send_feedback
+
     fields = page.request.form()
     form = FeedbackForm(
         message=fields.get("message", ""),

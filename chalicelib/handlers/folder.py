@@ -1,14 +1,19 @@
 """The e-services folder: the list, "Open the information", the application, complements,
-replies to officials' messages and "Use as template"."""
+replies to officials' messages and "Use as template".
+
+Domain modules are imported inside the views: every cold start imports this module (docs/benchmarks.md).
+"""
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
-from chalicelib import folder
-from chalicelib.catalogue.store import catalogue
 from chalicelib.errors import Invalid
-from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES, Upload
 from chalicelib.web.views import page_view
+
+if TYPE_CHECKING:
+    from chalicelib.forms.attachments import Upload
 
 bp = Blueprint(__name__)
 FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
@@ -28,6 +33,9 @@ def _int(value, default=1) -> int:
 @bp.route("/folder", methods=["GET"])
 @page_view(bp, access="signed_in")
 def folder_list(page):
+    from chalicelib import folder
+    from chalicelib.catalogue.store import catalogue
+
     query = page.request.query
     listing = folder.list_folder(_owner(page), language=page.language, query=query.get("q", "")[:50],
                                  sort=query.get("sort", "updated"), page=_int(query.get("page")))
@@ -39,6 +47,10 @@ def folder_list(page):
 
 
 def _item_page(page, item_number, *, status=200, errors=None, typed=None, focus=None):
+    from chalicelib import folder
+    from chalicelib.catalogue.store import catalogue
+    from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES
+
     view = folder.view_item(_owner(page), item_number)
     return page.render(
         "folder/item.html", status=status, view=view, item=view.item, service=catalogue().get(view.item.service_id),
@@ -56,6 +68,8 @@ def open_item(page, item_number):
 @bp.route("/folder/{item_number}/application", methods=["GET"])
 @page_view(bp, access="signed_in")
 def show_application(page, item_number):
+    from chalicelib import folder
+    from chalicelib.catalogue.store import catalogue
     from chalicelib.forms.display import display_value
     from chalicelib.forms.store import form_for
 
@@ -65,12 +79,18 @@ def show_application(page, item_number):
 
 
 def _uploads(page) -> list[Upload]:
+    from chalicelib.forms.attachments import Upload
+
     return [Upload(f.filename, f.content) for f in page.request.files()]
 
 
 @bp.route("/folder/{item_number}/complement", methods=["GET"])
 @page_view(bp, access="signed_in")
 def complement_form(page, item_number):
+    from chalicelib import folder
+    from chalicelib.catalogue.store import catalogue
+    from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES
+
     item = folder.get_item(_owner(page), item_number)
     return page.render("folder/complement.html", item=item, service=catalogue().get(item.service_id), errors={},
                        typed="", max_mb=MAX_BYTES // (1024 * 1024), allowed_types=ALLOWED_LABEL)
@@ -79,6 +99,10 @@ def complement_form(page, item_number):
 @bp.route("/folder/{item_number}/complement", methods=["POST"], content_types=FORM_TYPES)
 @page_view(bp, access="signed_in")
 def complement(page, item_number):
+    from chalicelib import folder
+    from chalicelib.catalogue.store import catalogue
+    from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES
+
     text = page.request.form().get("text", "")
     try:
         folder.complement(_owner(page), item_number, text=text, uploads=_uploads(page), author_name=page.session.acting_name)
@@ -92,6 +116,8 @@ def complement(page, item_number):
 @bp.route("/folder/{item_number}/messages/{thread_id}", methods=["POST"], content_types=FORM_TYPES)
 @page_view(bp, access="signed_in")
 def reply(page, item_number, thread_id):
+    from chalicelib import folder
+
     text = page.request.form().get("text", "")
     try:
         folder.reply(_owner(page), item_number, thread_id, text=text, uploads=_uploads(page),
@@ -105,6 +131,7 @@ def reply(page, item_number, thread_id):
 @bp.route("/folder/{item_number}/template", methods=["POST"], content_types=FORM_TYPES)
 @page_view(bp, access="signed_in")
 def use_as_template(page, item_number):
+    from chalicelib import folder
     from chalicelib.forms.drafts import identity_values
     from chalicelib.identity.profiles import get_profile
 

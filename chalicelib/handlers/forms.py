@@ -1,32 +1,34 @@
-"""Filling in and sending e-service forms: one page at a time, drafts, attachments, the summary."""
+"""Filling in and sending e-service forms: one page at a time, drafts, attachments, the summary.
+
+Domain modules are imported inside the views: every cold start imports this module (docs/benchmarks.md).
+"""
 from __future__ import annotations
 
 import json
 import uuid
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint, Response
-from pynamodb.exceptions import PutError
 
-from chalicelib.catalogue.store import get_service
 from chalicelib.errors import Invalid, NotFound
-from chalicelib.forms import drafts
-from chalicelib.forms.answers import all_errors, visible
-from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES, Upload
-from chalicelib.forms.display import display_value
-from chalicelib.forms.sending import FormIncomplete, send
-from chalicelib.forms.store import form_for
-from chalicelib.identity.profiles import get_profile
 from chalicelib.web.views import page_view
+
+if TYPE_CHECKING:
+    from chalicelib.forms.drafts import Owner
 
 bp = Blueprint(__name__)
 FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
 
 
-def _owner(page) -> drafts.Owner:
+def _owner(page) -> Owner:
+    from chalicelib.forms import drafts
+
     return drafts.Owner(owner_id=page.session.profile_id, acting_name=page.session.acting_name)
 
 
 def _form(service_id: str):
+    from chalicelib.forms.store import form_for
+
     form = form_for(service_id)
     if form is None:
         raise NotFound(service_id)
@@ -45,6 +47,11 @@ def _page_number(form, raw) -> int:
 
 
 def render_page(page, form, draft, number: int, *, errors=None, status=200, notice=None, is_new=False):
+    from chalicelib.catalogue.store import get_service
+    from chalicelib.forms.answers import all_errors, visible
+    from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES
+    from chalicelib.forms.display import display_value
+
     service = get_service(form.id)
     if number == len(form.pages) + 1:
         pending = all_errors(form, draft.answers, draft.attachments)
@@ -64,6 +71,11 @@ def render_page(page, form, draft, number: int, *, errors=None, status=200, noti
 @page_view(bp, access="signed_in")
 def start(page, service_id):
     """ "Go to the e-service": the form's first page, prefilled; the draft is stored at the first save."""
+    from chalicelib.catalogue.store import get_service
+    from chalicelib.forms import drafts
+    from chalicelib.forms.store import form_for
+    from chalicelib.identity.profiles import get_profile
+
     service = get_service(service_id)
     if service is None:
         raise NotFound(service_id)
@@ -80,6 +92,8 @@ def start(page, service_id):
 @bp.route("/drafts/{draft_id}", methods=["GET"])
 @page_view(bp, access="signed_in")
 def continue_draft(page, draft_id):
+    from chalicelib.forms import drafts
+
     draft = drafts.load(_owner(page), draft_id)
     if draft.sent_item_number:
         raise NotFound(draft_id)
@@ -89,6 +103,8 @@ def continue_draft(page, draft_id):
 @bp.route("/drafts/{draft_id}/pages/{number}", methods=["GET"])
 @page_view(bp, access="signed_in")
 def show_page(page, draft_id, number):
+    from chalicelib.forms import drafts
+
     restored = _restore(page, draft_id, number)
     if restored:
         return restored
@@ -102,8 +118,10 @@ def show_page(page, draft_id, number):
 
 def _restore(page, draft_id, number):
     """Back after a session timeout: put what was posted then into the draft, and show the page."""
+    from pynamodb.exceptions import PutError
+
     from chalicelib import sessions
-    from chalicelib.forms import resume
+    from chalicelib.forms import drafts, resume
 
     token = page.request.cookies.get(resume.COOKIE)
     if not token:
@@ -131,6 +149,9 @@ def _restore(page, draft_id, number):
 
 def _load_or_create(page, draft_id: str, posted: dict):
     """The draft being filled in. A new form's first save posts ``new`` = the e-service's id."""
+    from chalicelib.forms import drafts
+    from chalicelib.identity.profiles import get_profile
+
     owner = _owner(page)
     if posted.get("new"):
         form = _form(posted.get("new", ""))
@@ -145,6 +166,11 @@ def _load_or_create(page, draft_id: str, posted: dict):
 @bp.route("/drafts/{draft_id}/pages/{number}", methods=["POST"], content_types=FORM_TYPES)
 @page_view(bp, access="signed_in")
 def save_page(page, draft_id, number):
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.forms import drafts
+    from chalicelib.forms.attachments import Upload
+
     request = page.request
     posted = request.form()
     if not draft_id or len(draft_id) != 32 or not draft_id.isalnum():
@@ -187,6 +213,10 @@ def save_page(page, draft_id, number):
 @page_view(bp, access="signed_in")
 def autosave(page, draft_id):
     """The five-minute (and leaving-the-page) save of the form script: the page's fields, no validation."""
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.forms import drafts
+
     request = page.request
     posted = request.form()
     draft, form, is_new = _load_or_create(page, draft_id, posted)
@@ -211,6 +241,10 @@ def autosave(page, draft_id):
 @bp.route("/drafts/{draft_id}/send", methods=["POST"], content_types=FORM_TYPES)
 @page_view(bp, access="signed_in")
 def send_form(page, draft_id):
+    from chalicelib.catalogue.store import get_service
+    from chalicelib.forms import drafts
+    from chalicelib.forms.sending import FormIncomplete, send
+
     draft = drafts.load(_owner(page), draft_id)
     form = _form(draft.service_id)
     try:
@@ -225,6 +259,9 @@ def send_form(page, draft_id):
 @bp.route("/drafts/{draft_id}/remove", methods=["GET"])
 @page_view(bp, access="signed_in")
 def confirm_remove(page, draft_id):
+    from chalicelib.catalogue.store import get_service
+    from chalicelib.forms import drafts
+
     draft = drafts.load(_owner(page), draft_id)
     if draft.sent_item_number:
         raise NotFound(draft_id)
@@ -234,6 +271,8 @@ def confirm_remove(page, draft_id):
 @bp.route("/drafts/{draft_id}/remove", methods=["POST"], content_types=FORM_TYPES)
 @page_view(bp, access="signed_in")
 def remove(page, draft_id):
+    from chalicelib.forms import drafts
+
     drafts.remove(_owner(page), draft_id)
     return page.redirect("/folder", removed="1")
 

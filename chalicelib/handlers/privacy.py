@@ -1,13 +1,13 @@
-"""My data: download it (JSON and a readable page), and delete the profile."""
+"""My data: download it (JSON and a readable page), and delete the profile.
+
+Domain modules are imported inside the views: every cold start imports this module (docs/benchmarks.md).
+"""
 from __future__ import annotations
 
 import json
 
 from chalice import Blueprint, Response
 
-from chalicelib import sessions
-from chalicelib.identity.profiles import get_profile
-from chalicelib.privacy import mydata
 from chalicelib.web.views import page_view
 
 bp = Blueprint(__name__)
@@ -17,12 +17,16 @@ FORM = ["application/x-www-form-urlencoded"]
 @bp.route("/profile/my-data", methods=["GET"])
 @page_view(bp, access="signed_in")
 def my_data(page):
+    from chalicelib.privacy import mydata
+
     return page.render("privacy/my_data.html", data=mydata.collect(page.session.profile_id))
 
 
 @bp.route("/profile/my-data.json", methods=["GET"])
 @page_view(bp, access="signed_in")
 def my_data_json(page):
+    from chalicelib.privacy import mydata
+
     data = mydata.collect(page.session.profile_id)
     return Response(body=json.dumps(data, ensure_ascii=False, indent=2, default=str), status_code=200, headers={
         "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store",
@@ -32,6 +36,9 @@ def my_data_json(page):
 @bp.route("/profile/delete", methods=["GET"])
 @page_view(bp, access="signed_in")
 def confirm_delete(page):
+    from chalicelib.identity.profiles import get_profile
+    from chalicelib.privacy import mydata
+
     profile = get_profile(page.session.profile_id)
     return page.render("privacy/delete.html", profile=profile, allowed=mydata.can_delete(profile, page.session.record.roles))
 
@@ -39,6 +46,10 @@ def confirm_delete(page):
 @bp.route("/profile/delete", methods=["POST"], content_types=FORM)
 @page_view(bp, access="signed_in")
 def delete(page):
+    from chalicelib import sessions
+    from chalicelib.identity.profiles import get_profile
+    from chalicelib.privacy import mydata
+
     if page.request.form().get("confirm") != "yes":
         profile = get_profile(page.session.profile_id)
         return page.render("privacy/delete.html", status=400, profile=profile, missing_confirmation=True,

@@ -1,11 +1,12 @@
-"""My profile: what the identification says (read-only) and the contact details the customer edits."""
+"""My profile: what the identification says (read-only) and the contact details the customer edits.
+
+Domain modules are imported inside the views: every cold start imports this module (docs/benchmarks.md).
+"""
 from __future__ import annotations
 
 from chalice import Blueprint
 
 from chalicelib.errors import Invalid
-from chalicelib.identity import profiles
-from chalicelib.identity.claims import birth_date
 from chalicelib.web.views import page_view
 
 bp = Blueprint(__name__)
@@ -13,6 +14,8 @@ FORM = ["application/x-www-form-urlencoded"]
 
 
 def _view(page, profile):
+    from chalicelib.identity.claims import birth_date
+
     return {
         "profile": profile,
         "birth_date": birth_date(profile.personal_identity_code) if profile.personal_identity_code else None,
@@ -23,6 +26,7 @@ def _view(page, profile):
 @page_view(bp, access="signed_in")
 def my_profile(page):
     from chalicelib.divisions import name_of
+    from chalicelib.identity import profiles
     from chalicelib.privacy import audit
 
     profile = profiles.get_profile(page.session.profile_id)
@@ -41,6 +45,8 @@ def my_profile(page):
 @bp.route("/profile/edit", methods=["GET"])
 @page_view(bp, access="signed_in")
 def edit(page):
+    from chalicelib.identity import profiles
+
     profile = profiles.get_profile(page.session.profile_id)
     form = profiles.ContactForm(
         email=profile.email or "",
@@ -54,6 +60,8 @@ def edit(page):
 @bp.route("/profile/edit", methods=["POST"], content_types=FORM)
 @page_view(bp, access="signed_in")
 def save(page):
+    from chalicelib.identity import profiles
+
     form = profiles.ContactForm.from_fields(page.request.form(), page.request.form_list("methods"))
     try:
         profiles.update_contact(page.session.profile_id, form)

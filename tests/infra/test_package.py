@@ -1,10 +1,12 @@
 """The Lambda package exactly as `cdk deploy` uploads it (the dev stack's code asset): it carries what
-the app reads at run time, leaves out what the Lambda runtime provides, and serves pages on its own,
+the app reads at run time and the AWS SDK cut to the portal's services, and serves pages on its own,
 from an unpacked folder, with the repository and the development environment off the path."""
 from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -60,6 +62,9 @@ checks["rs256"] = jwt.decode(token, rs256.RS256.from_jwk(key.public_jwk), algori
 sealed = interaction.seal(interaction.new_interaction(client_id="c", redirect_uri="r", state="s", nonce="n",
                                                       code_challenge="x", acr="personal"))
 checks["sealed"] = interaction.unseal(sealed).state
+# The catalogue pickled by the build is the catalogue its data files give.
+from chalicelib.catalogue import store
+checks["catalogue snapshot"] = store.SNAPSHOT.is_file() and store.catalogue() == store.load_catalogue()
 logger().info("package check", extra={"checks": len(checks)})
 print(json.dumps({"chalicelib": chalicelib.__file__, "loader": type(render.environment().loader).__name__,
                   "path": sys.path, "answers": answers, "checks": checks}))
@@ -72,14 +77,14 @@ def package(assembly, tmp_path_factory):
     return zip_path, unpack(zip_path, tmp_path_factory.mktemp("var-task"))
 
 
-def test_the_package_carries_what_the_app_reads_and_not_the_sdk(package):
+def test_the_package_carries_what_the_app_reads(package):
     zip_path, root = package
     assert zip_path.stat().st_size <= MAX_ZIPPED_MB * 1024 * 1024
     with zipfile.ZipFile(zip_path) as z:
         names = set(z.namelist())
     tops = {n.split("/")[0] for n in names}
-    assert not tops & {"boto3", "botocore", "s3transfer"}, "the Lambda runtime provides the AWS SDK"
-    assert {"app.py", "chalicelib", "chalice", "pynamodb", "jinja2", "pydantic", "aws_lambda_powertools"} <= tops
+    assert {"app.py", "chalicelib", "chalice", "pynamodb", "jinja2", "pydantic", "aws_lambda_powertools",
+            "boto3", "botocore", "s3transfer"} <= tops
     for template in (ROOT / "templates").rglob("*.html"):
         assert f"chalicelib/templates/{template.relative_to(ROOT / 'templates').as_posix()}" in names, template
     assert any(n.startswith("chalicelib/templates_compiled/tmpl_") for n in names)
@@ -92,6 +97,78 @@ def test_the_package_carries_what_the_app_reads_and_not_the_sdk(package):
         assert sources and set(sources) <= names, folder
     assert not [n for n in names if n.endswith((".po", ".pot"))]
     assert "chalicelib/__pycache__/config.cpython-311.pyc" in names, "bytecode for a read-only /var/task"
+    assert "chalicelib/config.py" in names, "our own code keeps its source, for tracebacks"
+    assert "pydantic/main.pyc" in names and "pydantic/main.py" not in names, "libraries as bytecode only"
+    assert "pydantic/v1/main.py" in names and "pydantic/v1/main.pyc" not in names, "SOURCE_ONLY stays source"
+
+
+# What a botocore client knows of its service: where a call goes, how it is signed, and every
+# operation's input and output shapes (members and types, recursively). Printed as JSON, by the full
+# SDK of this environment and by the package's trimmed one.
+SDK_FACTS = r'''
+import json, botocore.session
+from chalicelib.clients import AWS_SERVICES
+CALLS = {"dynamodb": "list_tables", "s3": "list_buckets", "ses": "get_send_quota", "sns": "list_topics"}
+
+class Sent(Exception):
+    pass
+
+def stop(params, **kwargs):
+    raise Sent(params["url"])
+
+def shape(s, seen):
+    if s is None:
+        return None
+    if s.name in seen:
+        return s.name
+    seen = seen | {s.name}
+    members = getattr(s, "members", None)
+    if members is not None:
+        return [s.type_name, {k: shape(v, seen) for k, v in members.items()}]
+    if s.type_name == "list":
+        return [s.type_name, shape(s.member, seen)]
+    if s.type_name == "map":
+        return [s.type_name, shape(s.key, seen), shape(s.value, seen)]
+    return s.type_name
+
+facts = {}
+session = botocore.session.get_session()
+for service in AWS_SERVICES:
+    for region in ("eu-north-1", "eu-west-1", "us-east-1", "us-gov-west-1", "cn-north-1"):
+        client = session.create_client(service, region_name=region, aws_access_key_id="a", aws_secret_access_key="b")
+        client.meta.events.register("before-call", stop)
+        try:
+            getattr(client, CALLS[service])()
+        except Sent as sent:
+            facts[f"{service} {region}"] = [str(sent), client.meta.region_name, client.meta.config.signature_version]
+    model = client.meta.service_model
+    facts[service] = {name: [shape(model.operation_model(name).input_shape, frozenset()),
+                             shape(model.operation_model(name).output_shape, frozenset())]
+                      for name in model.operation_names}
+print(json.dumps(facts))
+'''
+
+
+def test_the_trimmed_sdk_calls_the_same_endpoints_with_the_same_shapes_as_the_full_one(package):
+    """The package keeps botocore's data for chalicelib.clients.AWS_SERVICES only, without
+    documentation, and endpoints.json with their endpoints only (infra/package.py)."""
+    _, root = package
+    data = root / "botocore" / "data"
+    from chalicelib.clients import AWS_SERVICES
+
+    assert sorted(p.name for p in data.iterdir() if p.is_dir()) == sorted(AWS_SERVICES)
+    assert not list(data.rglob("examples-1.json*"))
+    dynamodb = next(data.glob("dynamodb/*/service-2.json")).read_text()
+    assert json.loads(dynamodb)["operations"]["GetItem"]["documentation"] == "" and len(dynamodb) < 200_000
+    env = {"PORTAL_STAGE": "dev", "AWS_DEFAULT_REGION": "eu-north-1"}
+    with runtime_sdk_dir() as sdk:
+        trimmed = run(root, SDK_FACTS, env=env, sdk_dir=sdk)
+    assert trimmed.returncode == 0, trimmed.stderr[-3000:]
+    full = subprocess.run([sys.executable, "-c", SDK_FACTS], cwd=ROOT, env={**env, "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, check=True)
+    trimmed_facts, full_facts = json.loads(trimmed.stdout), json.loads(full.stdout)
+    assert trimmed_facts["dynamodb eu-north-1"][0] == "https://dynamodb.eu-north-1.amazonaws.com/"
+    assert trimmed_facts == full_facts
 
 
 def _free_port() -> int:
@@ -138,7 +215,7 @@ def test_the_unpacked_package_renders_pages_on_its_own(package):
     assert discovery["status"] == 200 and json.loads(discovery["body"])["response_types_supported"] == ["code"]
     assert result["checks"] == {"identity code": "210281-9988", "business id": "0201256-6",
                                 "mobile": "+358401234567", "email": "Asiakas@example.fi",
-                                "rs256": "package", "sealed": "s"}
+                                "rs256": "package", "sealed": "s", "catalogue snapshot": True}
     logs = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     requests = [line for line in logs if line.get("message") == "request"]
     assert [line["correlation_id"] for line in requests] == [e["requestContext"]["requestId"] for e in events]
