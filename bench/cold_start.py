@@ -1,9 +1,10 @@
 """Cold start: importing the app and rendering the front page, against importing the libraries alone.
 
 Builds the deployment package exactly as the deploy does (infra/package.py: `chalice package`, the
-AWS SDK removed, bytecode, precompiled templates), prints its zipped size, unpacks it and runs, in
-fresh processes that stand in for Lambda's Python runtime (infra/runtime.py: only the package and the
-runtime's AWS SDK on the path, a read-only /var/task), side by side in one run:
+AWS SDK cut to the portal's services, bytecode, precompiled templates, the pickled catalogue), prints
+its zipped size, unpacks it and runs, in fresh processes that stand in for Lambda's Python runtime
+(infra/runtime.py: only the package and the runtime's AWS SDK on the path, a read-only /var/task),
+side by side in one run:
 
 - app:       ``import app`` and one API Gateway event for "/" (a Finnish front page, signed out),
              served against DynamoDB in moto's server on this machine (the announcements are read,
@@ -17,11 +18,13 @@ runtime's AWS SDK on the path, a read-only /var/task), side by side in one run:
 Times are measured inside each process (interpreter start-up excluded), the rounds alternate, and the
 medians are compared. Times on this (virtual) machine vary by a fifth from run to run, so where
 valgrind is installed each program is also run once under callgrind, and the instructions it
-executes beyond the interpreter's own start are compared: a count that repeats within 0.3%. Two
-more programs are only counted so: a signed-in resident's folder page on a cold start with the one
-PynamoDB connection all models share (chalicelib/models/base.py), and with PynamoDB's own
-connection per model, to show what sharing saves; and the app with its garbage-collector pause
-undone. Peak memory is the process's high-water mark of resident memory (VmHWM). Goals (issue 7): the
+executes beyond the interpreter's own start are compared: a count that repeats within 0.3%. More
+programs are only counted so, each with one measure undone, to show what it saves: the app with
+botocore's full data (the runtime's SDK ahead of the package's trimmed one), with the catalogue
+validated from its files instead of the build's pickle, and with the garbage collector as usual
+(not paused for the imports and the first request); and a signed-in resident's folder page on a
+cold start with the one PynamoDB connection all models share (chalicelib/models/base.py), and
+with PynamoDB's own connection per model. Peak memory is the process's high-water mark of resident memory (VmHWM). Goals (issue 7): the
 ratio at most 1.25, the zipped package at most 10 MB.
 
     PYTHONPATH=. .venv/bin/python bench/cold_start.py [--rounds 15]
@@ -104,6 +107,13 @@ answer = app.app(event, None)
 assert answer["statusCode"] == 200 and "</html>" in answer["body"], answer["statusCode"]
 '''
 PER_MODEL = "from chalicelib.models import base\ndel base.PortalModel._get_connection\n"
+# The app with one measure undone each (counted only):
+UNDONE = {
+    # infra/runtime.run puts the package first and the runtime's (full) SDK second on the path.
+    "botocore's full data": "import sys\nsys.path.insert(0, sys.path.pop(1))\nimport botocore\nassert 'var-runtime' in botocore.__file__\n",
+    "the catalogue validated": "from chalicelib.catalogue import store\nstore.SNAPSHOT = store.SNAPSHOT.with_name('none')\n",
+    "the collector as usual": "import gc\ngc.disable = gc.freeze = lambda: None\n",
+}
 
 
 def _instructions(run, task_root, code, env, sdk) -> int:
@@ -160,10 +170,7 @@ def main(argv=None) -> int:
                     sys.exit(setup.stderr[-3000:])
                 folder = FOLDER.replace("TOKEN", repr(setup.stdout.strip().splitlines()[-1]))
                 if shutil.which("valgrind"):
-                    # "collector as usual": app.py's pause of the garbage collector and its freeze
-                    # undone (made no-ops before `import app`), to count what they save.
-                    usual = "import gc; gc.disable = gc.freeze = lambda: None\n"
-                    counted = {"interpreter": "pass", **programs, "collector as usual": usual + APP,
+                    counted = {"interpreter": "pass", **programs, **{name: code + APP for name, code in UNDONE.items()},
                                "folder": folder, "folder, a connection per model": PER_MODEL + folder}
                     for name, code in counted.items():
                         instructions[name] = _instructions(run, task_root, code, env, sdk)
@@ -195,9 +202,10 @@ def main(argv=None) -> int:
         app_i, lib_i = (instructions[n] - instructions["interpreter"] for n in ("app", "libraries"))
         print(f"  instructions (valgrind, beyond the interpreter's start): app {app_i / 1e6:.0f} M,"
               f" libraries {lib_i / 1e6:.0f} M, ratio {app_i / lib_i:.2f}")
-        saved = instructions["collector as usual"] - instructions["app"]
-        print(f"  the garbage collector paused during app.py's imports, then frozen, saves {saved / 1e6:.0f} M"
-              f" instructions ({saved / (instructions['collector as usual'] - instructions['interpreter']):.0%})")
+        for name in UNDONE:
+            undone = instructions[name] - instructions["interpreter"]
+            print(f"  the app with {name + ':':28s} {undone / 1e6:5.0f} M, ratio {undone / lib_i:.2f}"
+                  f" (the measure saves {(undone - app_i) / 1e6:.0f} M, {(undone - app_i) / undone:.0%})")
         shared, per_model = (instructions[n] - instructions["interpreter"] for n in ("folder", "folder, a connection per model"))
         print(f"  a signed-in folder page on a cold start: {shared / 1e6:.0f} M with the one shared connection,"
               f" {per_model / 1e6:.0f} M with a connection per model (ratio {per_model / shared:.2f})")
