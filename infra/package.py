@@ -18,7 +18,8 @@
    pinned in requirements.txt: the versions the tests run) stays in the package, as AWS advises, and
    botocore's data is cut to the services the portal calls (``chalicelib.clients.AWS_SERVICES``):
    creating the first client in a fresh botocore session lists every service's folder and parses
-   the 1.2 MB endpoints.json; with 4 services instead of 445 that costs a third (docs/benchmarks.md).
+   the 1.2 MB endpoints.json; with 4 services instead of 445 it costs 121 M instructions instead of
+   329 M (docs/benchmarks.md).
    The modules are compiled to unchecked-hash ``.pyc``: ``/var/task`` is read-only, so Python could
    never cache bytecode there and would compile every module it imports at every cold start
    (measured: 0.75 s of a 1.6 s cold start). Parts of libraries that the portal never imports are
@@ -173,10 +174,13 @@ def _compiled(relative: str) -> bool:
 
 def _snapshot_catalogue(target: Path) -> None:
     """The catalogue validated once at build time and pickled (chalicelib.catalogue.store.write_snapshot),
-    in a fresh interpreter like the templates: a cold start loads it instead of validating 36 files."""
+    in a fresh interpreter like the templates: a cold start loads it instead of validating 36 files.
+    A fixed hash seed orders the sets in it (pydantic's fields set) the same way in every build, so
+    that the same sources give the same zip."""
     code = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
             "from chalicelib.catalogue.store import write_snapshot; write_snapshot(Path(sys.argv[2]))")
-    subprocess.run([sys.executable, "-c", code, str(ROOT), str(target)], check=True)
+    subprocess.run([sys.executable, "-c", code, str(ROOT), str(target)], check=True,
+                   env={**os.environ, "PYTHONHASHSEED": "0"})
 
 
 def _compile_templates(source: Path, target: Path) -> None:
