@@ -62,6 +62,16 @@ checks["rs256"] = jwt.decode(token, rs256.RS256.from_jwk(key.public_jwk), algori
 sealed = interaction.seal(interaction.new_interaction(client_id="c", redirect_uri="r", state="s", nonce="n",
                                                       code_challenge="x", acr="personal"))
 checks["sealed"] = interaction.unseal(sealed).state
+# Each AWS service the portal calls, through the package's trimmed SDK, against moto's server.
+from chalicelib.clients import client
+s3, ses, sns = client("s3"), client("ses"), client("sns")
+s3.create_bucket(Bucket="package-check", CreateBucketConfiguration={"LocationConstraint": "eu-north-1"})
+s3.put_object(Bucket="package-check", Key="check", Body=b"stored", ServerSideEncryption="AES256")
+checks["s3"] = s3.get_object(Bucket="package-check", Key="check")["Body"].read().decode()
+ses.verify_email_identity(EmailAddress="no-reply@example.fi")
+checks["ses"] = bool(ses.send_email(Source="no-reply@example.fi", Destination={"ToAddresses": ["a@example.fi"]},
+                                    Message={"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}})["MessageId"])
+checks["sns"] = bool(sns.publish(PhoneNumber="+358401234567", Message="m")["MessageId"])
 # The catalogue pickled by the build is the catalogue its data files give.
 from chalicelib.catalogue import store
 checks["catalogue snapshot"] = store.SNAPSHOT.is_file() and store.catalogue() == store.load_catalogue()
@@ -215,7 +225,8 @@ def test_the_unpacked_package_renders_pages_on_its_own(package):
     assert discovery["status"] == 200 and json.loads(discovery["body"])["response_types_supported"] == ["code"]
     assert result["checks"] == {"identity code": "210281-9988", "business id": "0201256-6",
                                 "mobile": "+358401234567", "email": "Asiakas@example.fi",
-                                "rs256": "package", "sealed": "s", "catalogue snapshot": True}
+                                "rs256": "package", "sealed": "s", "s3": "stored", "ses": True, "sns": True,
+                                "catalogue snapshot": True}
     logs = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     requests = [line for line in logs if line.get("message") == "request"]
     assert [line["correlation_id"] for line in requests] == [e["requestContext"]["requestId"] for e in events]
