@@ -213,9 +213,9 @@ def _trim_aws_sdk(root: Path) -> None:
             shutil.rmtree(old)
         for example in versions[-1].glob("examples-1.json*"):
             example.unlink()
-        for document in sorted(versions[-1].glob("*.json*")):
-            _undocumented(document)
-        prefixes.add(json.loads((versions[-1] / "service-2.json").read_text())["metadata"]["endpointPrefix"])
+        models = {document.name.removesuffix(".gz").removesuffix(".json"): _undocumented(document)
+                  for document in sorted(versions[-1].glob("*.json*"))}
+        prefixes.add(models["service-2"]["metadata"]["endpointPrefix"])
     missing = set(AWS_SERVICES) - {p.name for p in data.iterdir() if p.is_dir()}
     if missing:
         raise PackageError(f"botocore has no model for {sorted(missing)}")
@@ -228,12 +228,12 @@ def _trim_aws_sdk(root: Path) -> None:
             shutil.rmtree(resources)
 
 
-def _undocumented(document: Path) -> None:
+def _undocumented(document: Path) -> dict:
     """Rewrite a botocore model (``.json`` or ``.json.gz``) as plain ``.json`` without its prose: the
     string values of ``documentation`` keys become empty (the keys stay: botocore reads some; a
     member that happens to be called ``documentation`` is a shape reference, an object, and stays).
     The DynamoDB model goes from 556 kB to 120 kB, and botocore parses it on every cold start; the
-    prose serves only interactive help (``help(client)``)."""
+    prose serves only interactive help (``help(client)``). Returns the model as written."""
     opened = gzip.open(document) if document.suffix == ".gz" else document.open("rb")
     with opened as stream:
         model = json.load(stream)
@@ -248,7 +248,9 @@ def _undocumented(document: Path) -> None:
 
     document.unlink()
     plain = document.with_suffix("") if document.suffix == ".gz" else document
-    plain.write_text(json.dumps(strip(model), separators=(",", ":")))
+    stripped = strip(model)
+    plain.write_text(json.dumps(stripped, separators=(",", ":")))
+    return stripped
 
 
 def slim(zip_path: Path) -> None:
