@@ -21,8 +21,9 @@ CDK := cd infra && CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=1 \
 run: setup ## install everything, start the local AWS stack and serve the portal on :8000
 	$(BIN)/python scripts/local_stack.py serve --port 8000
 
-test: setup chromium ## install what the tests need and run every test
+test: setup chromium ## install what the tests need, check the layering and run every test
 	@mkdir -p test-results
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: setup valgrind ## the benchmarks of bench/, each printing what it measured

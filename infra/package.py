@@ -3,7 +3,7 @@
 1. ``stage_sources()`` lays out what Chalice packages (``app.py``, ``chalicelib/``, ``requirements.txt``,
    ``.chalice/config.json``) in ``build/lambda/``, a staging copy of the project, and adds what the app
    reads at run time that lives outside ``chalicelib/`` in the repository: ``templates/`` goes to
-   ``chalicelib/templates/`` (``chalicelib.web.render`` looks there when the repository's
+   ``chalicelib/templates/`` (``chalicelib.templating`` looks there when the repository's
    ``templates/`` is not beside it, i.e. in the package). The repository itself is never written to,
    so no generated copy can shadow a template that a developer is editing. The templates are also
    compiled to Python modules (``chalicelib/templates_compiled``, loaded by Jinja2's ModuleLoader)
@@ -184,10 +184,10 @@ def _snapshot_catalogue(target: Path) -> None:
 
 
 def _compile_templates(source: Path, target: Path) -> None:
-    """Jinja2 templates compiled to modules (chalicelib.web.render.compile_templates), in a fresh
+    """Jinja2 templates compiled to modules (chalicelib.templating.compile_templates), in a fresh
     interpreter so that the build never depends on what this process imported."""
     code = ("import sys; sys.path.insert(0, sys.argv[1]); from pathlib import Path; "
-            "from chalicelib.web.render import compile_templates; compile_templates(Path(sys.argv[2]), Path(sys.argv[3]))")
+            "from chalicelib.templating import compile_templates; compile_templates(Path(sys.argv[2]), Path(sys.argv[3]))")
     subprocess.run([sys.executable, "-c", code, str(ROOT), str(source), str(target)], check=True)
 
 

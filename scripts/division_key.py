@@ -27,17 +27,17 @@ def _default_to_local_stack() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from chalicelib.divisions import DIVISIONS
+    from chalicelib.divisions import division_ids
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     create = sub.add_parser("create")
-    create.add_argument("--division", required=True, choices=sorted(DIVISIONS))
+    create.add_argument("--division", required=True, choices=sorted(division_ids()))
     create.add_argument("--label")
     revoke = sub.add_parser("revoke")
     revoke.add_argument("--key-id", required=True)
     listing = sub.add_parser("list")
-    listing.add_argument("--division", choices=sorted(DIVISIONS))
+    listing.add_argument("--division", choices=sorted(division_ids()))
     args = parser.parse_args(argv)
 
     from chalicelib.divisions import keys

@@ -113,12 +113,12 @@ def seed() -> None:
 
 def write_division_keys() -> None:
     """One API key per division for local development, written to .local/division-keys.json (not in git)."""
-    from chalicelib.divisions import DIVISIONS
+    from chalicelib.divisions import division_ids
     from chalicelib.divisions.keys import create_key
 
     target = Path(os.environ.get("PORTAL_LOCAL_KEYS_FILE") or ROOT / ".local" / "division-keys.json")
     target.parent.mkdir(exist_ok=True)
-    local_keys = {division: create_key(division, "local development") for division in DIVISIONS}
+    local_keys = {division: create_key(division, "local development") for division in division_ids()}
     target.write_text(json.dumps(local_keys, indent=2) + "\n", encoding="utf-8")
     target.chmod(0o600)
     print(f"division API keys for local use: {target}")

@@ -108,7 +108,8 @@ class EService(_Strict):
     process: Localized
     processing_time: LocalizedShort
     validity: LocalizedShort
-    division: LocalizedShort
+    # The id of the division that handles it: one of divisions.json, checked when the catalogue loads.
+    division: Slug
     contact: Localized
     saved_in_folder: bool
     prerequisites: Localized

@@ -16,13 +16,30 @@ from chalicelib.catalogue.schema import EService
 
 DATA_DIR = Path(__file__).with_name("data")
 SNAPSHOT = Path(__file__).with_name("catalogue.pickle")
+# The City's divisions that handle e-services: id -> name in fi, sv and en (plain JSON, read on first
+# use; every e-service's ``division`` must be one of these ids).
+DIVISIONS_FILE = Path(__file__).with_name("divisions.json")
 
 
 class CatalogueError(ValueError):
     """A catalogue data file is missing, malformed or disagrees with its file name."""
 
 
-def load_catalogue(data_dir: Path = DATA_DIR) -> dict[str, EService]:
+def load_divisions(path: Path = DIVISIONS_FILE) -> dict[str, dict[str, str]]:
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise CatalogueError(f"{path.name}: {exc}") from exc
+    for division_id, names in found.items():
+        if not isinstance(names, dict) or set(names) != {"fi", "sv", "en"} or not all(
+                isinstance(n, str) and n.strip() for n in names.values()):
+            raise CatalogueError(f"{path.name}: {division_id!r} needs a name in fi, sv and en")
+    return found
+
+
+def load_catalogue(data_dir: Path = DATA_DIR, divisions_file: Path = DIVISIONS_FILE) -> dict[str, EService]:
+    """Every e-service, validated; an e-service whose division is unknown stops the load."""
+    known = load_divisions(divisions_file)
     services: dict[str, EService] = {}
     for path in sorted(data_dir.glob("*.json")):
         try:
@@ -31,6 +48,8 @@ def load_catalogue(data_dir: Path = DATA_DIR) -> dict[str, EService]:
             raise CatalogueError(f"{path.name}: {exc}") from exc
         if service.id != path.stem:
             raise CatalogueError(f"{path.name}: id {service.id!r} does not match the file name")
+        if service.division not in known:
+            raise CatalogueError(f"{path.name}: unknown division {service.division!r}; one of {', '.join(known)}")
         services[service.id] = service
     if not services:
         raise CatalogueError(f"no e-services in {data_dir}")
@@ -51,3 +70,13 @@ def catalogue() -> dict[str, EService]:
 
 def get_service(service_id: str) -> EService | None:
     return catalogue().get(service_id)
+
+
+@lru_cache(maxsize=1)
+def divisions() -> dict[str, dict[str, str]]:
+    return load_divisions()
+
+
+def division_name(division_id: str, language: str) -> str:
+    names = divisions()[division_id]
+    return names.get(language, names["fi"])

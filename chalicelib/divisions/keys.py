@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 from chalicelib import clock
-from chalicelib.divisions import DIVISIONS
+from chalicelib.divisions import division_ids
 
 _KEY = re.compile(r"^(dk[0-9a-f]{16})\.([A-Za-z0-9_-]{43})$")
 
@@ -31,8 +31,8 @@ def create_key(division_id: str, label: str | None = None) -> str:
     """A new key for the division; returns the whole key, which is never shown again."""
     from chalicelib.models.api import DivisionKeyModel
 
-    if division_id not in DIVISIONS:
-        raise ValueError(f"unknown division {division_id!r}; one of {', '.join(DIVISIONS)}")
+    if division_id not in division_ids():
+        raise ValueError(f"unknown division {division_id!r}; one of {', '.join(division_ids())}")
     key_id, secret = "dk" + secrets.token_hex(8), secrets.token_urlsafe(32)
     DivisionKeyModel(key_id=key_id, secret_hash=_hash(secret), division_id=division_id, label=label,
                      created_at=clock.utcnow()).save(condition=DivisionKeyModel.key_id.does_not_exist())

@@ -5,6 +5,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel
 
+from chalicelib import statuses
 from chalicelib.divisions import schemas
 
 ITEM = {"name": "item_number", "in": "path", "required": True, "schema": {"type": "string", "pattern": schemas.ITEM_NUMBER}}
@@ -13,7 +14,7 @@ IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False, "sc
                               "the same key with a different body is 409. Kept 24 hours."}
 LIST_PARAMS = [
     {"name": "service", "in": "query", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 80}},
-    {"name": "status", "in": "query", "required": False, "schema": {"type": "string", "enum": list(schemas.Status.__args__)}},
+    {"name": "status", "in": "query", "required": False, "schema": {"type": "string", "enum": list(statuses.ALL)}},
     {"name": "updated_since", "in": "query", "required": False, "schema": {"type": "string", "format": "date-time"}},
     {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 2000}},
     {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
@@ -22,7 +23,7 @@ PROBLEMS = {
     "400": "The request is malformed (a query parameter, a cursor, JSON)",
     "401": "No key, or an unknown or revoked key",
     "404": "No such submission or thread for this division",
-    "409": "A transition that is not allowed, or an Idempotency-Key conflict",
+    "409": "A transition that is not allowed (or another change won a race), or an Idempotency-Key conflict",
     "413": "A file over 2 MB, or a body over the limit",
     "415": "Not application/json, or a file of a type that is not allowed",
     "422": "The body does not match the schema",

@@ -7,8 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Status = Literal["sent", "received", "processing", "info-requested", "decided", "cancelled"]
-NewStatus = Literal["received", "processing", "info-requested", "decided", "cancelled"]
+from chalicelib import statuses
+
+Status = Literal[statuses.ALL]
+NewStatus = Literal[statuses.SETTABLE]
 ITEM_NUMBER = r"^\d{6,12}$"
 THREAD_ID = r"^[0-9a-f]{32}$"
 
@@ -23,11 +25,9 @@ class _In(BaseModel):
 
 
 class StatusChange(_In):
-    """A new processing status. Allowed transitions: sent → any; received → processing,
-    info-requested, decided, cancelled; processing and info-requested → each other, decided,
-    cancelled; decided and cancelled are final."""
+    """A new processing status (compare-and-set: a change that loses a race to another is 409)."""
 
-    status: NewStatus
+    status: NewStatus = Field(description=statuses.describe_transitions())
     note: str | None = Field(default=None, max_length=2000, description="Shown to the customer with the status.")
 
 

@@ -13,28 +13,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib import clock, observability
-from chalicelib.errors import Invalid, NotFound
+from chalicelib import clock, observability, statuses
+from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.i18n import N_
 
 PAGE_SIZE = 10
 TEXT_MAX = 4000
-STATUS_LABELS = {
-    "sent": N_("Sent"),
-    "received": N_("Received"),
-    "processing": N_("Processing"),
-    "info-requested": N_("Additional information requested"),
-    "decided": N_("Decided"),
-    "cancelled": N_("Cancelled"),
-    "complemented": N_("Complemented"),
-}
-EVENT_LABELS = {
-    "message-official": N_("Message from an official"),
-    "message-customer": N_("Your message"),
-    "complement": N_("Complemented"),
-}
-
-
 @dataclass(frozen=True)
 class FolderRow:
     item_number: str
@@ -189,32 +173,47 @@ def _store_files(uploads, kind: str) -> list[dict]:
     return [files.store(u, kind) for u in uploads]
 
 
+class _LostRace(Exception):
+    """The item's status was not the one the change was checked against: another change came first."""
+
+
 def _add_event(item, event, *, from_city: bool, status: str | None = None, extra_actions: list | None = None) -> None:
-    """Append an event and touch the item (its place in the folder). Something from the City also
-    labels the item "New" until opened, records when the City last changed it (and sent a message),
-    and leaves the owner a pending notification (the hourly sweep)."""
+    """Append an event and touch the item (its place in the folder), in one transaction. Something
+    from the City also labels the item "New" until opened, records when the City last changed it
+    (and sent a message), and leaves the owner a pending notification for the hourly sweep: in the
+    same transaction, so that no change is recorded without its notification. A new ``status`` is
+    compare-and-set: written only if the item still has the status it was checked against
+    (``item.status``), else ``_LostRace`` and nothing is written."""
+    from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
     from chalicelib.models.base import connection
     from chalicelib.models.forms import SubmissionModel
+    from chalicelib.notifications import mark_pending
 
     now = event.created_at
     actions = [SubmissionModel.updated_at.set(now), SubmissionModel.updated_sort.set(f"{now.isoformat()}#{item.item_number}")]
+    condition = SubmissionModel.item_number.exists()
     if status:
         actions += [SubmissionModel.status.set(status), SubmissionModel.status_at.set(now)]
+        condition &= SubmissionModel.status == item.status
     if from_city:
         actions += [SubmissionModel.unseen_since.set(SubmissionModel.unseen_since | now),
                     SubmissionModel.city_changed_at.set(now)]
         if event.kind == "message":
             actions.append(SubmissionModel.message_at.set(now))
     actions += extra_actions or []
-    with TransactWrite(connection=connection()) as transaction:
-        transaction.save(event, condition=type(event).event_sort.does_not_exist())
-        transaction.update(item, actions=actions, condition=SubmissionModel.item_number.exists())
-    if from_city and item.owner_id:
-        from chalicelib.notifications import mark_pending
-
-        mark_pending(item.owner_id, now)
+    try:
+        with TransactWrite(connection=connection()) as transaction:
+            transaction.save(event, condition=type(event).event_sort.does_not_exist())
+            transaction.update(item, actions=actions, condition=condition)
+            if from_city and item.owner_id:
+                mark_pending(transaction, item.owner_id, now)
+    except TransactWriteError as error:
+        reasons = error.cancellation_reasons or []
+        if status and len(reasons) > 1 and reasons[1] is not None and reasons[1].code == "ConditionalCheckFailed":
+            raise _LostRace from None
+        raise
 
 
 def _event(item_number: str, kind: str, **attributes):
@@ -271,26 +270,40 @@ def official_message(item_number: str, *, text: str, author_name: str, reply_all
     return thread_id
 
 
-def change_status(item_number: str, status: str, *, note: str | None = None, author_name: str | None = None) -> None:
-    """A new processing status from the division (the division API calls this). Marks the item New."""
+def change_status(item_number: str, status: str, *, note: str | None = None, author_name: str | None = None,
+                  item=None) -> datetime:
+    """A new processing status from the division (the division API calls this). Marks the item New.
+
+    Only the transitions of chalicelib/statuses.py are allowed, checked against the status the item
+    has when it is written (compare-and-set): of two changes racing from the same status, one wins
+    and the other is a ``Conflict`` that changed nothing. ``item`` saves a read when the caller has it.
+    Returns the new status's time.
+    """
     from pynamodb.exceptions import DoesNotExist
 
     from chalicelib.models.forms import SubmissionModel
 
-    if status not in STATUS_LABELS or status in ("sent", "complemented"):
+    if status not in statuses.SETTABLE:
         raise Invalid({"status": N_("Unknown status.")})
-    try:
-        item = SubmissionModel.get(item_number)
-    except DoesNotExist:
-        raise NotFound("item") from None
+    if item is None:
+        try:
+            item = SubmissionModel.get(item_number, consistent_read=True)
+        except DoesNotExist:
+            raise NotFound("item") from None
+    if not statuses.can_move(item.status, status):
+        raise Conflict(f"a submission in status {item.status!r} cannot move to {status!r}")
     extra = []
-    if status in ("decided", "cancelled"):
+    if status in statuses.FINAL:
         from chalicelib.privacy.retention import retain_until
 
         extra = [SubmissionModel.retain_shard.set("r"), SubmissionModel.retain_until.set(retain_until(item.service_id))]
-    _add_event(item, _event(item_number, "status", status=status, text=(note or None), author="official",
-                            author_name=author_name), from_city=True, status=status, extra_actions=extra)
+    event = _event(item_number, "status", status=status, text=(note or None), author="official", author_name=author_name)
+    try:
+        _add_event(item, event, from_city=True, status=status, extra_actions=extra)
+    except _LostRace:
+        raise Conflict(f"another change moved the submission from {item.status!r} meanwhile; read it again") from None
     observability.count(observability.STATUS_UPDATES)
+    return event.created_at
 
 
 def use_as_template(owner_id: str, item_number: str, *, identity: dict[str, str], acting_name: str):

@@ -44,8 +44,6 @@ def send(form: FormDefinition, draft, *, sender_id: str, sent_by: str, language:
     from chalicelib.models.base import connection
     from chalicelib.models.forms import DraftModel, EventModel, SubmissionModel
 
-    from chalicelib.divisions import division_of
-
     service = get_service(form.id)
     health_care = service.health_care
     if draft.sent_item_number:
@@ -63,7 +61,7 @@ def send(form: FormDefinition, draft, *, sender_id: str, sent_by: str, language:
         sender_id=sender_id,
         sent_by=sent_by,
         service_id=form.id,
-        division_id=division_of(service),
+        division_id=service.division,
         health_care=health_care,
         status="sent",
         status_at=now,

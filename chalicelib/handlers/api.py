@@ -123,15 +123,15 @@ def _item(item_number: str) -> str:
 
 
 def _list_args(query: dict[str, str]) -> dict:
-    from chalicelib.divisions import service
+    from chalicelib import statuses
 
     unknown = set(query) - {"service", "status", "updated_since", "cursor", "limit"}
     if unknown:
         raise Invalid({name: "unknown query parameter" for name in sorted(unknown)})
     args: dict = {"service": query.get("service") or None, "cursor": query.get("cursor") or None}
     status = query.get("status")
-    if status is not None and status not in service.TRANSITIONS:
-        raise Invalid({"status": f"one of {', '.join(service.TRANSITIONS)}"})
+    if status is not None and status not in statuses.ALL:
+        raise Invalid({"status": f"one of {', '.join(statuses.ALL)}"})
     args["status"] = status or None
     if "updated_since" in query:
         try:
@@ -157,48 +157,48 @@ def _list_args(query: dict[str, str]) -> dict:
 @bp.route("/submissions", methods=["GET"])
 @api_view
 def list_submissions(caller, request):
-    from chalicelib.divisions import service
+    from chalicelib.divisions import submissions
 
-    return 200, service.list_submissions(caller, **_list_args(_query(request))).model_dump(mode="json")
+    return 200, submissions.list_submissions(caller, **_list_args(_query(request))).model_dump(mode="json")
 
 
 @bp.route("/health-care-inbox", methods=["GET"])
 @api_view
 def health_care_inbox(caller, request):
-    from chalicelib.divisions import service
+    from chalicelib.divisions import submissions
 
     query = _query(request)
     if "service" in query:
         raise Invalid({"service": "unknown query parameter"})
-    return 200, service.list_submissions(caller, health_care_only=True, **_list_args(query)).model_dump(mode="json")
+    return 200, submissions.list_submissions(caller, health_care_only=True, **_list_args(query)).model_dump(mode="json")
 
 
 @bp.route("/submissions/{item_number}", methods=["GET"])
 @api_view
 def get_submission(caller, request, item_number):
-    from chalicelib.divisions import service
+    from chalicelib.divisions import submissions
 
-    return 200, service.get_submission(caller, _item(item_number)).model_dump(mode="json")
+    return 200, submissions.get_submission(caller, _item(item_number)).model_dump(mode="json")
 
 
 @bp.route("/submissions/{item_number}/status", methods=["POST"], content_types=JSON + ["*/*"])
 @api_view
 def change_status(caller, request, item_number):
-    from chalicelib.divisions import service
+    from chalicelib.divisions import submissions
     from chalicelib.divisions.schemas import StatusChange
 
     change = _json_body(request, StatusChange)
-    return 200, service.change_status(caller, _item(item_number), change).model_dump(mode="json")
+    return 200, submissions.change_status(caller, _item(item_number), change).model_dump(mode="json")
 
 
 @bp.route("/submissions/{item_number}/messages", methods=["POST"], content_types=JSON + ["*/*"])
 @api_view
 def post_message(caller, request, item_number):
-    from chalicelib.divisions import service
+    from chalicelib.divisions import submissions
     from chalicelib.divisions.schemas import MessageIn
 
     message = _json_body(request, MessageIn)
-    return 201, service.post_message(caller, _item(item_number), message).model_dump(mode="json")
+    return 201, submissions.post_message(caller, _item(item_number), message).model_dump(mode="json")
 
 
 @bp.route("/openapi.json", methods=["GET"])

@@ -45,10 +45,13 @@ def _service(service_id: str):
 @page_view(bp)
 def service_description(page, service_id):
     from chalicelib.catalogue import labels
+    from chalicelib.catalogue.store import division_name
 
+    service = _service(service_id)
     return page.render(
         "catalogue/service.html",
-        service=_service(service_id),
+        service=service,
+        division_name=division_name(service.division, page.language),
         alternative_labels=labels.ALTERNATIVE_LABELS,
         language_labels=labels.LANGUAGE_LABELS,
         **_labels(),

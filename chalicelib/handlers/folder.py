@@ -33,7 +33,7 @@ def _int(value, default=1) -> int:
 @bp.route("/folder", methods=["GET"])
 @page_view(bp, access="signed_in")
 def folder_list(page):
-    from chalicelib import folder
+    from chalicelib import folder, statuses
     from chalicelib.catalogue.store import catalogue
 
     query = page.request.query
@@ -41,20 +41,20 @@ def folder_list(page):
                                  sort=query.get("sort", "updated"), page=_int(query.get("page")))
     return page.render(
         "folder/index.html", listing=listing, drafts=folder.drafts(_owner(page)), services=catalogue(),
-        status_labels=folder.STATUS_LABELS, removed=query.get("removed") == "1",
+        status_labels=statuses.LABELS, removed=query.get("removed") == "1",
         searched=bool(query.get("q", "").strip()),
     )
 
 
 def _item_page(page, item_number, *, status=200, errors=None, typed=None, focus=None):
-    from chalicelib import folder
+    from chalicelib import folder, statuses
     from chalicelib.catalogue.store import catalogue
     from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES
 
     view = folder.view_item(_owner(page), item_number)
     return page.render(
         "folder/item.html", status=status, view=view, item=view.item, service=catalogue().get(view.item.service_id),
-        status_labels=folder.STATUS_LABELS, errors=errors or {}, typed=typed or {}, focus=focus,
+        status_labels=statuses.LABELS, errors=errors or {}, typed=typed or {}, focus=focus,
         max_mb=MAX_BYTES // (1024 * 1024), allowed_types=ALLOWED_LABEL,
     )
 

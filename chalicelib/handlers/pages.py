@@ -20,7 +20,7 @@ def front_page(page):
 
 
 def signed_in_front_page(page):
-    from chalicelib import folder
+    from chalicelib import folder, statuses
     from chalicelib.catalogue.search import health_care, popular
     from chalicelib.catalogue.store import catalogue
     from chalicelib.identity.profiles import get_profile
@@ -30,7 +30,7 @@ def signed_in_front_page(page):
         profile=get_profile(page.session.profile_id),
         latest_events=folder.latest(page.session.profile_id),
         services=catalogue(),
-        status_labels=folder.STATUS_LABELS,
+        status_labels=statuses.LABELS,
         popular=popular(page.language),
         health_care=health_care(page.language),
     )

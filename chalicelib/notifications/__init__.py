@@ -1,24 +1,27 @@
 """Notifications by e-mail and text message: pending markers and the hourly sweep (issue 6).
 
-- ``mark_pending`` (called by chalicelib/folder when the City adds a status or a message) leaves
-  the owner's profile a marker in the sparse ``pending-notifications`` index.
+- ``mark_pending`` (added by chalicelib/folder to the transaction that records a status or a message
+  from the City) leaves the owner's profile a marker in the sparse ``pending-notifications`` index.
 - ``run_sweep`` (EventBridge, on the hour; ``make sweep`` locally) notifies every pending customer
   once, between 9:00 and 20:59 Helsinki time: see ``sweep.py`` and docs/architecture.md.
 """
 from __future__ import annotations
 
 
-def mark_pending(profile_id: str, at) -> None:
-    """Leave the profile a pending notification for the change made at ``at``.
+def mark_pending(transaction, profile_id: str, at) -> None:
+    """Add to ``transaction`` (a PynamoDB TransactWrite: the one recording the change) a pending
+    notification on the profile for the change made at ``at``.
 
     ``notify_pending_since`` keeps the first change until a sweep clears it (the index's sort key);
     ``notify_latest_at`` is the newest; ``notify_changes`` counts them (ADD), so that a sweep clears
-    the marker only if nothing arrived after it read the profile. A retried call adds one more
-    count, which at worst keeps the marker one more hour (the next sweep then finds nothing new).
+    the marker only if nothing arrived after it read the profile. The transaction writes the change
+    and its marker together or neither (a transaction is not retried with the same event: its
+    event's condition would refuse it).
     """
     from chalicelib.models.identity import ProfileModel
 
-    ProfileModel(profile_id).update(
+    transaction.update(
+        ProfileModel(profile_id),
         actions=[
             ProfileModel.notify_pending_since.set(ProfileModel.notify_pending_since | at),
             ProfileModel.notify_shard.set(profile_id[-1]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib import statuses
 from chalicelib.i18n import N_
 from chalicelib.notifications.digest import KIND_LABELS, NEW_STATUS, Change
 
@@ -39,7 +40,6 @@ def folder_url() -> str:
 
 def _lines(changes: list[Change], language: str) -> list[Line]:
     from chalicelib.catalogue.store import get_service
-    from chalicelib.folder import STATUS_LABELS
     from chalicelib.i18n import translations
 
     gettext = translations(language).gettext
@@ -49,7 +49,7 @@ def _lines(changes: list[Change], language: str) -> list[Line]:
         kinds = []
         for kind in change.kinds:
             if kind == "status":
-                label = STATUS_LABELS.get(change.new_status)
+                label = statuses.LABELS.get(change.new_status)
                 kinds.append(gettext(NEW_STATUS) % {"status": gettext(label) if label else change.new_status})
             else:
                 kinds.append(gettext(KIND_LABELS[kind]))
@@ -60,7 +60,7 @@ def _lines(changes: list[Change], language: str) -> list[Line]:
 
 def compose_email(changes: list[Change], language: str) -> Email:
     from chalicelib.i18n import translations
-    from chalicelib.web.mail import render_message
+    from chalicelib.templating import render_message
 
     gettext = translations(language).gettext
     lines = _lines(changes[:MAX_LINES], language)
@@ -75,6 +75,6 @@ def compose_email(changes: list[Change], language: str) -> Email:
 
 
 def compose_sms(changes: list[Change], language: str) -> str:
-    from chalicelib.web.mail import render_message
+    from chalicelib.templating import render_message
 
     return render_message("notifications/sms.txt", language, count=len(changes), folder_url=folder_url()).strip()

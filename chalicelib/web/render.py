@@ -1,34 +1,18 @@
-"""Rendering pages: one Jinja2 environment, created on first use, and the context every page shares."""
+"""Rendering pages: the context every page shares, and the page as a Chalice response (the templates' one
+Jinja2 environment is chalicelib/templating.py, shared with the e-mails)."""
 from __future__ import annotations
 
-from contextvars import ContextVar
-from datetime import datetime
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urlencode
 
 from chalice import Response
 
-from chalicelib.clock import HELSINKI
 from chalicelib.config import settings
 from chalicelib.i18n import LANGUAGE_NAMES, LANGUAGES, translations
+from chalicelib.templating import format_date, format_datetime, render
 from chalicelib.web.assets import hashed_name
 from chalicelib.web.preferences import TEXT_SIZES, read_preferences
 from chalicelib.web.request import WebRequest
 from chalicelib.web.urls import url
-
-_CHALICELIB = Path(__file__).resolve().parent.parent
-# The templates live in the repository's top-level templates/. Chalice packages only app.py and
-# chalicelib/, so the package build (infra/package.py) copies them to chalicelib/templates/ in the
-# Lambda package: the repository's own directory wins wherever it exists (no copy can go stale in a
-# working tree), the copy is used where it does not (the deployment package).
-TEMPLATES_DIR = next(
-    (d for d in (_CHALICELIB.parent / "templates", _CHALICELIB / "templates") if d.is_dir()),
-    _CHALICELIB.parent / "templates",
-)
-# In the package the build also compiles every template to a Python module (``compile_templates``),
-# so that a cold start imports bytecode instead of parsing templates; only there, never in a working tree.
-COMPILED_TEMPLATES_DIR = _CHALICELIB / "templates_compiled"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -39,53 +23,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
-
-
-# The translations of the page being rendered; the template globals gettext/_/ngettext read it, so
-# that macros imported into a template translate too.
-_active = ContextVar("active_translations")
-
-
-def _gettext(message: str) -> str:
-    return _active.get().gettext(message)
-
-
-def _ngettext(singular: str, plural: str, n: int) -> str:
-    return _active.get().ngettext(singular, plural, n)
-
-
-def _environment(loader):
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=loader,
-        autoescape=True,
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
-    return env
-
-
-@lru_cache(maxsize=1)
-def environment():
-    import jinja2
-
-    loader = jinja2.FileSystemLoader(str(TEMPLATES_DIR))
-    if COMPILED_TEMPLATES_DIR.is_dir() and not (_CHALICELIB.parent / "templates").is_dir():
-        loader = jinja2.ChoiceLoader([jinja2.ModuleLoader(str(COMPILED_TEMPLATES_DIR)), loader])
-    return _environment(loader)
-
-
-def compile_templates(source: Path, target: Path) -> None:
-    """The package build's step: every template in ``source`` compiled to a module in ``target``,
-    by an environment configured exactly as ``environment()`` (a template that fails stops the build)."""
-    import jinja2
-
-    _environment(jinja2.FileSystemLoader(str(source))).compile_templates(
-        str(target), zip=None, ignore_errors=False, log_function=None)
 
 
 class Page:
@@ -141,15 +78,8 @@ class Page:
         query = urlencode(params)
         return f"{self.request.base_path}{self.request.path}" + (f"?{query}" if query else "")
 
-    @staticmethod
-    def format_datetime(value: datetime) -> str:
-        """Helsinki time as the City writes it in all three languages: 21.9.2017 07:08."""
-        local = value.astimezone(HELSINKI)
-        return f"{local.day}.{local.month}.{local.year} {local:%H:%M}"
-
-    @staticmethod
-    def format_date(value) -> str:
-        return f"{value.day}.{value.month}.{value.year}"
+    format_datetime = staticmethod(format_datetime)
+    format_date = staticmethod(format_date)
 
     def context(self) -> dict:
         from chalicelib.announcements import active_announcements
@@ -179,12 +109,7 @@ class Page:
     def render(self, template: str, *, status: int = 200, headers: dict | None = None, **context) -> Response:
         values = self.context()
         values.update(context)
-        token = _active.set(self._translations)
-        try:
-            body = environment().get_template(template).render(values)
-        finally:
-            _active.reset(token)
-        return self.response(body, status=status, headers=headers)
+        return self.response(render(template, self._translations, values), status=status, headers=headers)
 
     def response(self, body: str, *, status: int = 200, headers: dict | None = None) -> Response:
         all_headers: dict = {

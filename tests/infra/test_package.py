@@ -33,7 +33,7 @@ RUN = r'''
 import json, sys
 import chalicelib
 from chalicelib.models import create_tables
-from chalicelib.web import render
+from chalicelib import templating
 
 create_tables()
 import app
@@ -76,7 +76,7 @@ checks["sns"] = bool(sns.publish(PhoneNumber="+358401234567", Message="m")["Mess
 from chalicelib.catalogue import store
 checks["catalogue snapshot"] = store.SNAPSHOT.is_file() and store.catalogue() == store.load_catalogue()
 logger().info("package check", extra={"checks": len(checks)})
-print(json.dumps({"chalicelib": chalicelib.__file__, "loader": type(render.environment().loader).__name__,
+print(json.dumps({"chalicelib": chalicelib.__file__, "loader": type(templating.environment().loader).__name__,
                   "path": sys.path, "answers": answers, "checks": checks}))
 '''
 
