@@ -112,3 +112,27 @@ def test_loading_refuses_malformed_json(tmp_path):
     (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(CatalogueError, match="broken.json"):
         load_catalogue(tmp_path)
+
+
+def test_every_eservice_resolves_to_a_division_named_in_three_languages():
+    from chalicelib.catalogue.store import division_name, divisions
+
+    known = divisions()
+    assert {s.division for s in catalogue().values()} == set(known)  # every division handles something
+    for service in catalogue().values():
+        assert all(division_name(service.division, language) for language in ("fi", "sv", "en"))
+
+
+def test_loading_refuses_an_eservice_of_an_unknown_division(tmp_path):
+    _write(tmp_path, "dog-declaration", _valid_entry() | {"division": "urban-enviroment"})
+    with pytest.raises(CatalogueError, match="unknown division 'urban-enviroment'"):
+        load_catalogue(tmp_path)
+
+
+@pytest.mark.parametrize("divisions", [{"urban-environment": {"fi": "A", "sv": "B"}},
+                                       {"urban-environment": {"fi": "A", "sv": "B", "en": " "}}, "[not json"])
+def test_loading_refuses_a_division_without_three_names(tmp_path, divisions):
+    path = tmp_path / "divisions.json"
+    path.write_text(divisions if isinstance(divisions, str) else json.dumps(divisions), encoding="utf-8")
+    with pytest.raises(CatalogueError, match="divisions.json"):
+        load_catalogue(divisions_file=path)
