@@ -23,12 +23,6 @@ def division_of(service) -> str:
     return _by_name()[service.division.en]
 
 
-def services_of(division_id: str) -> set[str]:
-    from chalicelib.catalogue.store import catalogue
-
-    return {s.id for s in catalogue().values() if division_of(s) == division_id}
-
-
 def name_of(division_id: str, language: str) -> str:
     from chalicelib.catalogue.store import catalogue
 
