@@ -13,6 +13,7 @@ from chalice import Blueprint, Response
 from pydantic import ValidationError
 
 from chalicelib.errors import Conflict, Invalid, NotFound, TooLarge, UnsupportedType
+from chalicelib.web.responses import json_response
 
 bp = Blueprint(__name__)
 log = logging.getLogger("portal.api")
@@ -31,13 +32,11 @@ def problem(status: int, detail: str, errors: list[dict] | None = None, headers:
     body = {"type": "about:blank", "title": TITLES[status], "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
-    return Response(body=json.dumps(body), status_code=status,
-                    headers={"Content-Type": "application/problem+json", "Cache-Control": "no-store", **(headers or {})})
+    return json_response(body, status, content_type="application/problem+json", headers=headers)
 
 
 def ok(status: int, body: dict) -> Response:
-    return Response(body=json.dumps(body, default=str), status_code=status,
-                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+    return json_response(body, status)
 
 
 def _errors(exc: ValidationError) -> list[dict]:
@@ -205,8 +204,7 @@ def post_message(caller, request, item_number):
 def openapi():
     from chalicelib.divisions.openapi import document
 
-    return Response(body=json.dumps(document()), status_code=200,
-                    headers={"Content-Type": "application/json", "Cache-Control": "public, max-age=300"})
+    return json_response(document(), headers={"Cache-Control": "public, max-age=300"})
 
 
 @bp.route("/docs", methods=["GET"])

@@ -4,13 +4,13 @@ Domain modules are imported inside the views: every cold start imports this modu
 """
 from __future__ import annotations
 
-import json
 import uuid
 from typing import TYPE_CHECKING
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
 from chalicelib.errors import Invalid, NotFound
+from chalicelib.web.responses import clear_cookie, json_response
 from chalicelib.web.views import page_view
 
 if TYPE_CHECKING:
@@ -120,13 +120,12 @@ def _restore(page, draft_id, number):
     """Back after a session timeout: put what was posted then into the draft, and show the page."""
     from pynamodb.exceptions import PutError
 
-    from chalicelib import sessions
     from chalicelib.forms import drafts, resume
 
     token = page.request.cookies.get(resume.COOKIE)
     if not token:
         return None
-    page.cookies.append(sessions.clear_cookie_header(page.request.base_path, resume.COOKIE))
+    page.cookies.append(clear_cookie(resume.COOKIE, page.request.base_path))
     pairs = resume.take(token, page.request.path)
     if not pairs:
         return None
@@ -234,8 +233,7 @@ def autosave(page, draft_id):
         draft = drafts.load(_owner(page), draft_id)
         drafts.apply_page(form, draft, number, fields, lists, {}, [])
         drafts.save(draft, is_new=False)
-    return Response(body=json.dumps({"saved": True, "saved_at": page.format_datetime(draft.updated_at)}),
-                    status_code=200, headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+    return json_response({"saved": True, "saved_at": page.format_datetime(draft.updated_at)})
 
 
 @bp.route("/drafts/{draft_id}/send", methods=["POST"], content_types=FORM_TYPES)
@@ -292,5 +290,4 @@ def check_field(page, service_id):
     message = None
     if error:
         message = page.gettext(error) if isinstance(error, str) else page.gettext(error[0]) % error[1]
-    return Response(body=json.dumps({"error": message}), status_code=200,
-                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+    return json_response({"error": message})
