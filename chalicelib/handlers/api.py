@@ -85,10 +85,10 @@ def api_view(fn):
         except Conflict as conflict:
             return problem(409, str(conflict))
         except TooLarge as too_large:
-            return problem(413, "A file is larger than 2 MB.", [{"field": k, "message": v} for k, v in too_large.errors.items()])
+            return problem(413, "A file is larger than 2 MB.", [{"field": k, "message": str(v)} for k, v in too_large.errors.items()])
         except UnsupportedType as unsupported:
             return problem(415, "A file is not of an allowed type (PDF, JPEG, PNG, DOCX).",
-                           [{"field": k, "message": v} for k, v in unsupported.errors.items()])
+                           [{"field": k, "message": str(v)} for k, v in unsupported.errors.items()])
         except Invalid as invalid:
             return problem(400, "The request is not valid.", [{"field": k, "message": str(v)} for k, v in invalid.errors.items()])
         except ValidationError as exc:

@@ -193,7 +193,4 @@ def check_field(page, service_id):
     if field is None or field.type in ("attachment", "multichoice", "choice", "checkbox"):
         raise NotFound("field")
     _, error = check(field, posted.get("value", ""))
-    message = None
-    if error:
-        message = page.gettext(error) if isinstance(error, str) else page.gettext(error[0]) % error[1]
-    return json_response({"error": message})
+    return json_response({"error": error.translate(page.gettext) if error else None})
