@@ -1,6 +1,8 @@
 """The few domain errors. The web layer maps them to HTTP in one place (chalicelib/web/views.py)."""
 from __future__ import annotations
 
+from chalicelib.i18n import Message
+
 
 class DomainError(Exception):
     pass
@@ -19,11 +21,13 @@ class Conflict(DomainError):
 
 
 class Invalid(DomainError):
-    """Input that breaks a rule. ``errors`` maps a field name to an untranslated message id."""
+    """Input that breaks a rule. ``errors`` maps a field name to a Message (a plain message id is
+    made one; the division API's are English texts for machines, shown as they are)."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, Message | str]):
         super().__init__(", ".join(sorted(errors)))
-        self.errors = errors
+        self.errors: dict[str, Message] = {
+            name: value if isinstance(value, Message) else Message(value) for name, value in errors.items()}
 
 
 class TooLarge(Invalid):

@@ -7,8 +7,10 @@ example a validation message in the domain) and the web layer translates it when
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import gettext
 
@@ -21,6 +23,23 @@ TRANSLATIONS_DIR = Path(__file__).with_name("translations")
 def N_(message: str) -> str:
     """Mark ``message`` for translation without translating it yet."""
     return message
+
+
+@dataclass(frozen=True)
+class Message:
+    """A text for people, not yet translated: a message id (the English text, marked with ``N_``)
+    and the values of its ``%(name)s`` placeholders. The one type of every error message; pages
+    translate it with the ``message`` macro (templates/macros.html), code with ``translate``."""
+
+    msgid: str
+    params: dict = field(default_factory=dict)
+
+    def translate(self, gettext: Callable[[str], str]) -> str:
+        return gettext(self.msgid) % self.params
+
+    def __str__(self) -> str:
+        """The English text (for machines and logs: the division API's problem details)."""
+        return self.msgid % self.params
 
 
 def normalize_language(value: str | None) -> str | None:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from chalicelib import clock, observability, statuses
 from chalicelib.errors import Conflict, Invalid, NotFound
-from chalicelib.i18n import N_
+from chalicelib.i18n import N_, Message
 
 PAGE_SIZE = 10
 TEXT_MAX = 4000
@@ -154,7 +154,7 @@ def view_item(owner_id: str, item_number: str, *, mark_seen: bool = True) -> Ite
 def _text(raw: str, *, required: bool) -> str:
     text = (raw or "").strip()
     if len(text) > TEXT_MAX:
-        raise Invalid({"text": (N_("The text can be at most %(max)d characters long."), {"max": TEXT_MAX})})
+        raise Invalid({"text": Message(N_("The text can be at most %(max)d characters long."), {"max": TEXT_MAX})})
     if required and not text:
         raise Invalid({"text": N_("Write a message.")})
     return text

@@ -1,7 +1,7 @@
 """Checking answers: which fields are shown, and whether each answer is acceptable.
 
-Hidden fields (whose condition is not met) are neither validated nor sent. An error is a message
-id, or a (message id, parameters) pair, translated when it is shown.
+Hidden fields (whose condition is not met) are neither validated nor sent. An error is a Message,
+translated when it is shown.
 """
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from decimal import Decimal, InvalidOperation
 
 from chalicelib import validators
 from chalicelib.forms.schema import FormDefinition, FormField, FormPage
-from chalicelib.i18n import N_
+from chalicelib.i18n import N_, Message
 
 Answer = str | list[str]
-REQUIRED = N_("This field is required.")
+REQUIRED = Message(N_("This field is required."))
 
 
 def is_empty(value) -> bool:
@@ -32,52 +32,52 @@ def check(field: FormField, value, attachments: list | None = None):
     if field.type == "attachment":
         names = [a for a in (attachments or []) if a.field == field.name]
         if field.required and not names:
-            return None, N_("Add the attachment.")
+            return None, Message(N_("Add the attachment."))
         return [a.attachment_id for a in names], None
     if field.type == "multichoice":
         chosen = value if isinstance(value, list) else ([value] if value else [])
         allowed = {o.value for o in field.options}
         if any(v not in allowed for v in chosen):
-            return None, N_("Choose from the options given.")
+            return None, Message(N_("Choose from the options given."))
         if field.required and not chosen:
-            return None, N_("Choose at least one option.")
+            return None, Message(N_("Choose at least one option."))
         return [o.value for o in field.options if o.value in chosen], None
     if isinstance(value, list):
-        return None, N_("Give one answer.")
+        return None, Message(N_("Give one answer."))
     text = (value or "").strip()
     if field.type == "checkbox":
         if text not in ("", "yes"):
-            return None, N_("Choose from the options given.")
+            return None, Message(N_("Choose from the options given."))
         if field.required and not text:
-            return None, N_("Check the box to continue.")
+            return None, Message(N_("Check the box to continue."))
         return text == "yes", None
     if not text:
         return (None, REQUIRED) if field.required else (None, None)
     if field.limit and len(text) > field.limit:
-        return None, (N_("The answer can be at most %(max)d characters long."), {"max": field.limit})
+        return None, Message(N_("The answer can be at most %(max)d characters long."), {"max": field.limit})
     if field.type in ("text", "textarea"):
         return text, None
     if field.type == "choice":
-        return (text, None) if text in {o.value for o in field.options} else (None, N_("Choose from the options given."))
+        return (text, None) if text in {o.value for o in field.options} else (None, Message(N_("Choose from the options given.")))
     if field.type == "number":
         try:
             number = Decimal(text.replace(",", ".").replace(" ", ""))
         except InvalidOperation:
-            return None, N_("Give a number.")
+            return None, Message(N_("Give a number."))
         if not number.is_finite():
-            return None, N_("Give a number.")
+            return None, Message(N_("Give a number."))
         if field.minimum is not None and number < Decimal(str(field.minimum)):
-            return None, (N_("Give a number of at least %(min)s."), {"min": _plain(field.minimum)})
+            return None, Message(N_("Give a number of at least %(min)s."), {"min": _plain(field.minimum)})
         if field.maximum is not None and number > Decimal(str(field.maximum)):
-            return None, (N_("Give a number of at most %(max)s."), {"max": _plain(field.maximum)})
+            return None, Message(N_("Give a number of at most %(max)s."), {"max": _plain(field.maximum)})
         return _plain(number), None
     checks = {
-        "email": (validators.email, N_("Give an e-mail address in the form name@example.fi.")),
-        "phone": (validators.finnish_mobile, N_("Give a phone number in the international format, for example +358 40 123 4567.")),
-        "personal_identity_code": (validators.personal_identity_code, N_("Give a valid personal identity code, for example 010190-123A.")),
-        "business_id": (validators.business_id, N_("Give a valid Business ID, for example 1234567-8.")),
-        "postal_code": (validators.postal_code, N_("Give a postal code of five digits.")),
-        "date": (validators.calendar_date, N_("Give a date in the form 24.12.2026.")),
+        "email": (validators.email, Message(N_("Give an e-mail address in the form name@example.fi."))),
+        "phone": (validators.finnish_mobile, Message(N_("Give a phone number in the international format, for example +358 40 123 4567."))),
+        "personal_identity_code": (validators.personal_identity_code, Message(N_("Give a valid personal identity code, for example 010190-123A."))),
+        "business_id": (validators.business_id, Message(N_("Give a valid Business ID, for example 1234567-8."))),
+        "postal_code": (validators.postal_code, Message(N_("Give a postal code of five digits."))),
+        "date": (validators.calendar_date, Message(N_("Give a date in the form 24.12.2026."))),
     }
     validate, message = checks[field.type]
     clean = validate(text)

@@ -15,7 +15,7 @@ from chalicelib.errors import Invalid, NotFound
 from chalicelib.forms import attachments as files
 from chalicelib.forms.answers import page_errors
 from chalicelib.forms.schema import FormDefinition
-from chalicelib.i18n import N_
+from chalicelib.i18n import N_, Message
 
 HARD_LIMIT = 10000  # characters kept of any one answer, whatever the field's own limit
 CONTROL_FIELDS = {"csrf_token", "action", "new", "remove_attachment", "page"}
@@ -123,7 +123,7 @@ def apply_page(form: FormDefinition, draft, page_number: int, posted: dict[str, 
             try:
                 kept.append(files.store(upload, f.name))
             except files.AttachmentRefused as refused:
-                upload_errors[f.name] = refused.message
+                upload_errors[f.name] = Message(refused.message)
     if removed:
         files.delete(removed)
     from chalicelib.models.forms import AttachmentRef

@@ -122,7 +122,3 @@ class FormDefinition(_Strict):
 
     def fields(self):
         return [f for page in self.pages for f in page.fields]
-
-    @property
-    def has_attachments(self) -> bool:
-        return any(f.type == "attachment" for f in self.fields())

@@ -13,6 +13,7 @@ from chalice import Blueprint, Response
 from pydantic import ValidationError
 
 from chalicelib.errors import Conflict, Invalid, NotFound, TooLarge, UnsupportedType
+from chalicelib.web.responses import json_response
 
 bp = Blueprint(__name__)
 log = logging.getLogger("portal.api")
@@ -31,13 +32,11 @@ def problem(status: int, detail: str, errors: list[dict] | None = None, headers:
     body = {"type": "about:blank", "title": TITLES[status], "status": status, "detail": detail}
     if errors:
         body["errors"] = errors
-    return Response(body=json.dumps(body), status_code=status,
-                    headers={"Content-Type": "application/problem+json", "Cache-Control": "no-store", **(headers or {})})
+    return json_response(body, status, content_type="application/problem+json", headers=headers)
 
 
 def ok(status: int, body: dict) -> Response:
-    return Response(body=json.dumps(body, default=str), status_code=status,
-                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+    return json_response(body, status)
 
 
 def _errors(exc: ValidationError) -> list[dict]:
@@ -86,10 +85,10 @@ def api_view(fn):
         except Conflict as conflict:
             return problem(409, str(conflict))
         except TooLarge as too_large:
-            return problem(413, "A file is larger than 2 MB.", [{"field": k, "message": v} for k, v in too_large.errors.items()])
+            return problem(413, "A file is larger than 2 MB.", [{"field": k, "message": str(v)} for k, v in too_large.errors.items()])
         except UnsupportedType as unsupported:
             return problem(415, "A file is not of an allowed type (PDF, JPEG, PNG, DOCX).",
-                           [{"field": k, "message": v} for k, v in unsupported.errors.items()])
+                           [{"field": k, "message": str(v)} for k, v in unsupported.errors.items()])
         except Invalid as invalid:
             return problem(400, "The request is not valid.", [{"field": k, "message": str(v)} for k, v in invalid.errors.items()])
         except ValidationError as exc:
@@ -205,8 +204,7 @@ def post_message(caller, request, item_number):
 def openapi():
     from chalicelib.divisions.openapi import document
 
-    return Response(body=json.dumps(document()), status_code=200,
-                    headers={"Content-Type": "application/json", "Cache-Control": "public, max-age=300"})
+    return json_response(document(), headers={"Cache-Control": "public, max-age=300"})
 
 
 @bp.route("/docs", methods=["GET"])

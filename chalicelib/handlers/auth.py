@@ -4,14 +4,13 @@ Domain modules are imported inside the views: every cold start imports this modu
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import TYPE_CHECKING
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
-from chalicelib.config import settings
 from chalicelib.errors import Invalid
+from chalicelib.web.responses import clear_cookie, cookie, json_response
 from chalicelib.web.urls import safe_return_path
 from chalicelib.web.views import page_view
 
@@ -23,14 +22,6 @@ log = logging.getLogger("portal.identity")
 FORM = ["application/x-www-form-urlencoded"]
 BINDING_COOKIE = "signin"
 BINDING_SECONDS = 600
-
-
-def _binding_cookie(page, value: str) -> str:
-    parts = [f"{BINDING_COOKIE}={value}", f"Path={page.request.base_path or '/'}", f"Max-Age={BINDING_SECONDS}",
-             "HttpOnly", "SameSite=Lax"]
-    if settings().secure_cookies:
-        parts.append("Secure")
-    return "; ".join(parts)
 
 
 @bp.route("/sign-in", methods=["GET"])
@@ -65,7 +56,7 @@ def start(page):
     except ProviderUnavailable as unavailable:
         log.error("identity provider unavailable: %s", unavailable)
         return page.render("auth/failed.html", status=503, reason="provider-unavailable", headers={"Retry-After": "60"})
-    page.cookies.append(_binding_cookie(page, started.browser_binding))
+    page.cookies.append(cookie(BINDING_COOKIE, started.browser_binding, page.request.base_path, max_age=BINDING_SECONDS))
     return page.response("", status=303, headers={"Location": started.redirect_url, "Content-Type": "text/plain"})
 
 
@@ -77,7 +68,7 @@ def callback(page):
     from chalicelib.identity.signin import SignInFailed, complete_sign_in
     from chalicelib.privacy import audit
 
-    page.cookies.append(sessions.clear_cookie_header(page.request.base_path, BINDING_COOKIE))
+    page.cookies.append(clear_cookie(BINDING_COOKIE, page.request.base_path))
     try:
         identity, return_path = complete_sign_in(page.request.query, page.request.cookies.get(BINDING_COOKIE))
     except SignInFailed as failed:
@@ -87,7 +78,7 @@ def callback(page):
         sessions.destroy(page.session)
     profile_id = profiles.find_profile_id(identity)
     token, _ = sessions.create_session(identity, profile_id, return_path)
-    page.cookies.append(sessions.cookie_header(token, page.request.base_path))
+    page.cookies.append(cookie(sessions.COOKIE, token, page.request.base_path))
     if profile_id is None:
         return page.redirect("/register")
     profiles.record_sign_in(profile_id, identity.method)
@@ -135,7 +126,7 @@ def cancel_registration(page):
     from chalicelib import sessions
 
     sessions.destroy(page.session)
-    page.cookies.append(sessions.clear_cookie_header(page.request.base_path))
+    page.cookies.append(clear_cookie(sessions.COOKIE, page.request.base_path))
     return page.redirect("/signed-out", reason="cancelled")
 
 
@@ -146,7 +137,7 @@ def sign_out(page):
 
     if page.session is not None:
         sessions.destroy(page.session)
-        page.cookies.append(sessions.clear_cookie_header(page.request.base_path))
+        page.cookies.append(clear_cookie(sessions.COOKIE, page.request.base_path))
     return page.redirect("/signed-out")
 
 
@@ -166,13 +157,11 @@ def extend_session(page):
     wants_json = "application/json" in page.request.headers.get("accept", "")
     if page.session is None:
         if wants_json:
-            return Response(body=json.dumps({"signed_in": False}), status_code=401,
-                            headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+            return json_response({"signed_in": False}, 401)
         return page.redirect("/sign-in", notice="timeout")
     sessions.extend(page.session)
     if wants_json:
-        return Response(body=json.dumps({"signed_in": True, "seconds_left": page.session.seconds_left()}),
-                        status_code=200, headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+        return json_response({"signed_in": True, "seconds_left": page.session.seconds_left()})
     return page.redirect(safe_return_path(page.request.form().get("next"), default="/"))
 
 
@@ -187,5 +176,4 @@ def session_status():
     body = {"signed_in": loaded.session is not None}
     if loaded.session is not None:
         body["seconds_left"] = loaded.session.seconds_left()
-    return Response(body=json.dumps(body), status_code=200 if loaded.session else 401,
-                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+    return json_response(body, 200 if loaded.session else 401)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import logging
 from urllib.parse import parse_qsl
 
@@ -30,6 +29,7 @@ from chalicelib.devidp.keys import jwks as current_jwks
 from chalicelib.devidp.tokens import TokenError, discovery, exchange
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.web.render import Page
+from chalicelib.web.responses import cookie, json_response
 from chalicelib.web.views import page_view
 
 bp = Blueprint(__name__)
@@ -57,17 +57,7 @@ def register(app) -> None:
 
 
 def _json(body: dict, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(
-        body=json.dumps(body),
-        status_code=status,
-        headers={
-            "Content-Type": "application/json",
-            "Cache-Control": "no-store",
-            "Pragma": "no-cache",
-            "X-Content-Type-Options": "nosniff",
-            **(headers or {}),
-        },
-    )
+    return json_response(body, status, headers={"Pragma": "no-cache", "X-Content-Type-Options": "nosniff", **(headers or {})})
 
 
 def json_view(fn):
@@ -142,11 +132,7 @@ def idp_page(fn):
 
 
 def _cookie(page: Page, value: str, max_age: int) -> str:
-    parts = [f"{COOKIE}={value}", f"Path={page.request.base_path}{MOUNT}", f"Max-Age={max_age}", "HttpOnly",
-             "SameSite=Lax"]
-    if settings().secure_cookies:
-        parts.append("Secure")
-    return "; ".join(parts)
+    return cookie(COOKIE, value, f"{page.request.base_path}{MOUNT}", max_age=max_age)
 
 
 def _error_page(page: Page, kind: str, *, description: str = "", clear_cookie: bool = False) -> Response:

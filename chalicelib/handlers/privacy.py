@@ -4,10 +4,10 @@ Domain modules are imported inside the views: every cold start imports this modu
 """
 from __future__ import annotations
 
-import json
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
+from chalicelib.web.responses import clear_cookie, json_response
 from chalicelib.web.views import page_view
 
 bp = Blueprint(__name__)
@@ -28,8 +28,7 @@ def my_data_json(page):
     from chalicelib.privacy import mydata
 
     data = mydata.collect(page.session.profile_id)
-    return Response(body=json.dumps(data, ensure_ascii=False, indent=2, default=str), status_code=200, headers={
-        "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store",
+    return json_response(data, content_type="application/json; charset=utf-8", pretty=True, headers={
         "Content-Disposition": 'attachment; filename="my-data.json"', "X-Content-Type-Options": "nosniff"})
 
 
@@ -55,7 +54,7 @@ def delete(page):
         return page.render("privacy/delete.html", status=400, profile=profile, missing_confirmation=True,
                            allowed=mydata.can_delete(profile, page.session.record.roles))
     kept = mydata.delete_profile(page.session.profile_id, list(page.session.record.roles))
-    page.cookies.append(sessions.clear_cookie_header(page.request.base_path))
+    page.cookies.append(clear_cookie(sessions.COOKIE, page.request.base_path))
     return page.redirect("/profile/deleted", kept=kept)
 
 

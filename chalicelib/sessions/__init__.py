@@ -146,15 +146,3 @@ def destroy(session: Session) -> None:
     session.record.delete()
 
 
-def cookie_header(token: str, base_path: str) -> str:
-    parts = [f"{COOKIE}={token}", f"Path={base_path or '/'}", "HttpOnly", "SameSite=Lax"]
-    if settings().secure_cookies:
-        parts.append("Secure")
-    return "; ".join(parts)
-
-
-def clear_cookie_header(base_path: str, name: str = COOKIE) -> str:
-    parts = [f"{name}=", f"Path={base_path or '/'}", "Max-Age=0", "HttpOnly", "SameSite=Lax"]
-    if settings().secure_cookies:
-        parts.append("Secure")
-    return "; ".join(parts)

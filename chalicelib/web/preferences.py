@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from chalicelib.config import settings
 from chalicelib.i18n import normalize_language
 from chalicelib.web.request import WebRequest
+from chalicelib.web.responses import cookie
 
 TEXT_SIZES = ("m", "l", "xl")
 LANG_COOKIE = "lang"
@@ -21,10 +22,7 @@ class Preferences:
 
 
 def _cookie(name: str, value: str, base_path: str) -> str:
-    parts = [f"{name}={value}", f"Path={base_path or '/'}", f"Max-Age={ONE_YEAR}", "SameSite=Lax"]
-    if settings().secure_cookies:
-        parts.append("Secure")
-    return "; ".join(parts)
+    return cookie(name, value, base_path, max_age=ONE_YEAR, http_only=False)
 
 
 def read_preferences(request: WebRequest) -> Preferences:

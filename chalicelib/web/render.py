@@ -12,6 +12,7 @@ from chalicelib.templating import format_date, format_datetime, render
 from chalicelib.web.assets import hashed_name
 from chalicelib.web.preferences import TEXT_SIZES, read_preferences
 from chalicelib.web.request import WebRequest
+from chalicelib.web.responses import clear_cookie
 from chalicelib.web.urls import url
 
 SECURITY_HEADERS = {
@@ -50,7 +51,7 @@ class Page:
                 loaded = sessions.load_session(token)
                 self._session = loaded.session
                 if loaded.session is None:
-                    self.cookies.append(sessions.clear_cookie_header(self.request.base_path))
+                    self.cookies.append(clear_cookie(sessions.COOKIE, self.request.base_path))
                     if loaded.expired:
                         self.notice = "timeout"
         return self._session

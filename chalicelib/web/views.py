@@ -9,6 +9,7 @@ from chalice import Response
 from chalicelib.errors import Forbidden, NotFound
 from chalicelib.web.render import Page
 from chalicelib.web.request import BadRequest, WebRequest
+from chalicelib.web.responses import cookie
 
 log = logging.getLogger("portal.pages")
 
@@ -36,7 +37,7 @@ def _guard(page: Page, access: str) -> Response | None:
             if resume.resumable(request.path):
                 # The session ran out while a form was open: keep what was posted, come back here.
                 token = resume.stash(request.path, request.pairs())
-                page.cookies.append(_resume_cookie(page, token))
+                page.cookies.append(cookie(resume.COOKIE, token, page.request.base_path, max_age=3600))
                 return page.redirect("/sign-in", next=request.path, notice="timeout")
         return page.redirect("/sign-in", next=request.full_path if request.method == "GET" else None,
                              notice=page.notice)
@@ -47,16 +48,6 @@ def _guard(page: Page, access: str) -> Response | None:
         if not session.csrf_ok(token):
             raise Forbidden("csrf")
     return None
-
-
-def _resume_cookie(page: Page, token: str) -> str:
-    from chalicelib.config import settings
-    from chalicelib.forms import resume
-
-    parts = [f"{resume.COOKIE}={token}", f"Path={page.request.base_path or '/'}", "Max-Age=3600", "HttpOnly", "SameSite=Lax"]
-    if settings().secure_cookies:
-        parts.append("Secure")
-    return "; ".join(parts)
 
 
 def page_view(blueprint, access: str = "public"):

@@ -212,6 +212,22 @@ def test_bad_complements_keep_the_text_and_store_nothing(a, item, text, files, m
     assert [e.kind for e in EventModel.query(item)] == ["status"] and _s3_keys() == []
 
 
+@pytest.mark.parametrize("text, files, field, message", [
+    ("x" * 4001, {}, "complement-text", "The text can be at most 4000 characters long."),  # a message with a parameter
+    ("  ", {}, "complement-text", "Write the complement or add a file."),
+    ("Hei", {"files": ("ohjelma.pdf", b"MZ" + b"0" * 40)}, "complement-files", "The file type is not allowed"),
+])
+def test_a_bad_complement_shows_its_message_at_the_field_and_in_the_summary(a, item, text, files, field, message):
+    """The message with a parameter used to be dropped at the field (only the summary showed it)."""
+    a.get(f"/folder/{item}/complement")
+    body = html(a.multipart_to(f"/folder/{item}/complement", {"text": text}, files))
+    at_field = body.split(f'id="{field}-error">')[1].split("</span>")[0]
+    assert message in at_field
+    assert f'aria-describedby="{field}-error' in body or f' {field}-error"' in body
+    summary = body.split('id="error-summary"')[1].split("</section>")[0]
+    assert f'href="#{field}"' in summary and message in summary
+
+
 def test_show_application_is_read_only_and_printable(a, item):
     body = html(a.get(f"/folder/{item}/application"))
     assert "Musti" in body and "Owner information" in body and "1.2.2020" in body

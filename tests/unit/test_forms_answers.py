@@ -6,6 +6,7 @@ import pytest
 from chalicelib.forms.answers import all_errors, check, clean_answers, visible
 from chalicelib.forms.schema import FormField
 from chalicelib.forms.store import definitions
+from chalicelib.i18n import Message
 
 L = {"fi": "x", "sv": "x", "en": "x"}
 
@@ -55,14 +56,14 @@ def test_numbers_with_bounds_and_a_decimal_comma():
     f = field("number", minimum=1, maximum=10)
     assert check(f, "2,5") == ("2.5", None)
     assert check(f, "10") == ("10", None)
-    assert check(f, "0")[1][1] == {"min": "1"}
-    assert check(f, "11")[1][1] == {"max": "10"}
+    assert check(f, "0")[1].params == {"min": "1"}
+    assert check(f, "11")[1].params == {"max": "10"}
     assert check(f, "NaN")[1] and check(f, "1e999")[1] and check(f, "ten")[1]
 
 
 def test_required_length_and_choices():
-    assert check(field("text", required=True), "  ") == (None, "This field is required.")
-    assert check(field("text", max_length=5), "123456")[1][1] == {"max": 5}
+    assert check(field("text", required=True), "  ") == (None, Message("This field is required."))
+    assert check(field("text", max_length=5), "123456")[1].params == {"max": 5}
     choice = field("choice", options=[{"value": "a", "label": L}, {"value": "b", "label": L}])
     assert check(choice, "a") == ("a", None)
     assert check(choice, "<script>")[1]
