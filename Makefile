@@ -30,6 +30,7 @@ bench: setup valgrind ## the benchmarks of bench/, each printing what it measure
 	PYTHONPATH=. $(BIN)/python bench/form_round_trips.py
 	PYTHONPATH=. $(BIN)/python bench/cold_start.py
 	PYTHONPATH=. $(BIN)/python bench/sweep.py
+	PYTHONPATH=. $(BIN)/python bench/folder.py
 
 synth: setup ## the CloudFormation templates of every stage into cdk.out/ (offline: no AWS account needed)
 	rm -rf cdk.out

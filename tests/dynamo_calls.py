@@ -1,4 +1,4 @@
-"""Counting DynamoDB round trips with a botocore event hook (for tests and bench/)."""
+"""Counting DynamoDB round trips and the items they read with botocore event hooks (for tests and bench/)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -8,6 +8,24 @@ from contextlib import contextmanager
 class DynamoCalls:
     def __init__(self):
         self.calls: list[tuple[str, str]] = []
+        self.items_read = 0  # items DynamoDB read for the calls: a Query's ScannedCount, a GetItem's item
+        self.items_by_table: Counter = Counter()
+
+    def answered(self, parsed=None, model=None, **_):
+        parsed = parsed or {}
+        read = 0
+        if "ScannedCount" in parsed:
+            read = parsed["ScannedCount"]
+        elif "Item" in parsed:
+            read = 1
+        elif "Responses" in parsed and isinstance(parsed["Responses"], dict):
+            read = sum(len(items) for items in parsed["Responses"].values())
+        self.items_read += read
+        self.items_by_table[self.calls[-1][1] if self.calls else "?"] += read  # calls answer in order (one thread)
+
+    @property
+    def session_items(self) -> int:
+        return sum(n for table, n in self.items_by_table.items() if table.endswith("sessions"))
 
     def __call__(self, params=None, model=None, **_):
         table = (params or {}).get("TableName", "")
@@ -42,8 +60,10 @@ def count_dynamodb_calls():
     clients = _clients()
     for client in clients:
         client.meta.events.register("provide-client-params.dynamodb", counter)
+        client.meta.events.register("after-call.dynamodb", counter.answered)
     try:
         yield counter
     finally:
         for client in clients:
             client.meta.events.unregister("provide-client-params.dynamodb", counter)
+            client.meta.events.unregister("after-call.dynamodb", counter.answered)

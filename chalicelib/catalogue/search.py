@@ -49,6 +49,35 @@ def sort_key(text: str, language: str) -> tuple:
     return tuple(key)
 
 
+NAME_KEY_MAX = 120  # characters of a name that take part in the order (a DynamoDB key is at most 1 kB)
+
+
+def sort_string(text: str, language: str) -> str:
+    """``sort_key`` as a string whose code-point (UTF-8 byte) order is the tuple's order, so that a
+    DynamoDB sort key orders names alphabetically in ``language``: a letter becomes the character of
+    its base letter moved up past the control characters, a Finnish/Swedish tail letter (å ä ö) a
+    character above every other letter. Surrogates are skipped (they cannot be stored)."""
+    chars = []
+    for group, code in sort_key(text[:NAME_KEY_MAX], language):
+        if group:
+            chars.append(chr(0x10FF00 + code))
+        else:
+            code += 0x20
+            chars.append(chr(min(code + 0x800, 0x10FEFF) if code >= 0xD800 else code))
+    return "".join(chars)
+
+
+def folder_name_keys(service_id: str, item_number: str) -> dict[str, str]:
+    """The folder's alphabetical sort keys of an item, one per language (``name_sort_fi`` …):
+    the e-service's name in that language as a sort string, then the item number (ties in number order)."""
+    from chalicelib.i18n import LANGUAGES
+
+    service = catalogue().get(service_id)
+    return {f"name_sort_{language}": f"{sort_string(service.name.get(language) if service else service_id, language)}"
+                                     f"\x1f{item_number}"
+            for language in LANGUAGES}
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     query: str = ""

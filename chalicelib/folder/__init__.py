@@ -4,11 +4,15 @@ Access: a folder belongs to a profile (a person's own, or an organisation's shar
 is read by its number and answered "not found" unless it is in the caller's folder, exactly as a
 number that does not exist: no existence leak. Health care submissions have no folder at all.
 
-Round trips: the list is one Query of the sparse ``owner-updated`` index (only the projected list
-fields) and one Query of the drafts; an item is one GetItem and one Query of its events.
+Round trips: a page of the list is one GetItem of the folder's item count and one Query of ten items
+of a sparse index (``owner-updated`` or ``owner-name-<language>``, only the projected list fields), and
+one Query of ten drafts; whatever the folder's size. An item is one GetItem and one Query of its events.
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +23,10 @@ from chalicelib.i18n import N_, Message
 
 PAGE_SIZE = 10
 TEXT_MAX = 4000
+SORTS = ("updated", "name")
+CURSOR_MAX = 1600  # characters of a cursor parameter; anything longer is not one the folder gave
+
+
 @dataclass(frozen=True)
 class FolderRow:
     item_number: str
@@ -31,64 +39,185 @@ class FolderRow:
 
 @dataclass
 class FolderPage:
+    """One page of the folder. ``cursors`` holds the opaque cursor of each page number the page links
+    to that needs one (the neighbours); page 1 and the last page need none."""
+
     rows: list[FolderRow]
     page: int
     pages: int
     total: int
     query: str = ""
     sort: str = "updated"
+    cursors: dict[int, str] = field(default_factory=dict)
+
+    def numbers(self) -> list[int | None]:
+        """The page numbers the pagination shows, ``None`` for an ellipsis: 1 … 6 7 8 … 34."""
+        shown = sorted({n for n in (1, self.page - 1, self.page, self.page + 1, self.pages) if 1 <= n <= self.pages})
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - out[-1] > 1:
+                out.append(None)
+            out.append(n)
+        return out
 
 
-def _rows(owner_id: str) -> list[FolderRow]:
+def _row(r) -> FolderRow:
+    return FolderRow(r.item_number, r.service_id, r.status, r.status_at,
+                     datetime.fromisoformat(r.updated_sort.split("#", 1)[0]), r.unseen_since is not None)
+
+
+def _index(sort: str, language: str):
+    """The index a sort reads, its range key's name, and whether its reading order is ascending."""
     from chalicelib.models.forms import SubmissionModel
 
-    found = SubmissionModel.owner_updated.query(owner_id, scan_index_forward=False)
-    return [
-        FolderRow(r.item_number, r.service_id, r.status, r.status_at,
-                  datetime.fromisoformat(r.updated_sort.split("#", 1)[0]), r.unseen_since is not None)
-        for r in found
-    ]
-
-
-def list_folder(owner_id: str, *, language: str, query: str = "", sort: str = "updated", page: int = 1) -> FolderPage:
-    """One page of the folder. Search by item number (digits only), sort by update or by name."""
-    from chalicelib.catalogue.search import sort_key
-    from chalicelib.catalogue.store import get_service
-
-    rows = _rows(owner_id)
-    digits = "".join(ch for ch in query if ch.isdigit())[:10]
-    if digits:
-        rows = [r for r in rows if digits in r.item_number]
     if sort == "name":
-        def name(row):
-            service = get_service(row.service_id)
-            return sort_key(service.name.get(language) if service else row.service_id, language)
+        return getattr(SubmissionModel, f"owner_name_{language}"), f"name_sort_{language}", True
+    return SubmissionModel.owner_updated, "updated_sort", False
 
-        rows.sort(key=lambda r: (name(r), r.item_number))
-    else:
-        sort = "updated"
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
+
+def _encode_cursor(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None, sort_id: str, page: int) -> dict | None:
+    """The cursor if it is one the folder gave for this sort and page, else None (the caller shows page 1).
+    A cursor holds a row's sort key (a time or an e-service's name, and the item number), the
+    direction and the page number: nothing personal, and no owner (that comes from the session)."""
+    if not cursor or len(cursor) > CURSOR_MAX:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or set(data) != {"s", "k", "i", "d", "p"}:
+        return None
+    key, item, separator = data["k"], data["i"], "#" if sort_id == "updated" else "\x1f"
+    if data["s"] != sort_id or data["d"] not in ("next", "prev") or data["p"] != page or isinstance(data["p"], bool):
+        return None
+    if not (isinstance(item, str) and item.isdigit() and len(item) <= 12 and isinstance(key, str)
+            and key.endswith(separator + item)):
+        return None
+    return data
+
+
+def _count(owner_id: str) -> int:
+    from pynamodb.exceptions import DoesNotExist
+
+    from chalicelib.models.forms import folder_counter
+
+    counter = folder_counter(owner_id)
+    try:
+        counter.refresh()
+    except DoesNotExist:
+        return 0
+    return max(0, int(counter.value or 0))
+
+
+def _read(owner_id: str, sort: str, language: str, *, limit: int, backwards: bool = False,
+          after: dict | None = None) -> list:
+    """At most ``limit`` items of the folder in the sort's reading order (or backwards from its end),
+    starting after the row ``after``: one Query, ``limit`` items read."""
+    index, range_name, ascending = _index(sort, language)
+    start = None
+    if after:
+        start = {"owner_id": {"S": owner_id}, range_name: {"S": after["k"]}, "item_number": {"S": after["i"]}}
+    found = index.query(owner_id, scan_index_forward=ascending != backwards, limit=limit, page_size=limit,
+                        last_evaluated_key=start)
+    rows = list(found)
+    return rows[::-1] if backwards else rows
+
+
+def _search(owner_id: str, digits: str, sort: str) -> FolderPage:
+    """An item number: one GetItem and the owner check (leading zeros may be left out). Only the whole
+    number finds an item; the search box says so (docs/data-model.md: why not a part of it)."""
+    try:
+        item = get_item(owner_id, (digits.lstrip("0") or "0").zfill(6))
+    except NotFound:
+        return FolderPage([], 1, 1, 0, digits, sort)
+    return FolderPage([_row(item)], 1, 1, 1, digits, sort)
+
+
+def list_folder(owner_id: str, *, language: str, query: str = "", sort: str = "updated", page: int = 1,
+                cursor: str | None = None) -> FolderPage:
+    """One page of the folder, reading one page: the count (one GetItem of the folder's counter) and
+    ten items (one Query of ``owner-updated`` or of ``owner-name-<language>``). Page 1 and the last page
+    are read from either end of the index; the pages in between from the cursor of a neighbouring page
+    (the links of 1 … 6 7 8 … 34 carry it). A cursor that is not one the folder gave shows page 1.
+    Search by item number (digits only)."""
+    from chalicelib.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+    digits = "".join(ch for ch in query if ch.isdigit())[:12]
+    sort = sort if sort in SORTS else "updated"
+    if digits:
+        return _search(owner_id, digits, sort)
+    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    sort_id = "updated" if sort == "updated" else f"name-{language}"
+    total = _count(owner_id)
+    pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    start = (page - 1) * PAGE_SIZE
-    return FolderPage(rows[start:start + PAGE_SIZE], page, pages, len(rows), digits, sort)
+    rows: list = []
+    if 1 < page == pages:
+        rows = _read(owner_id, sort, language, limit=total - (pages - 1) * PAGE_SIZE, backwards=True)
+    elif page > 1:
+        at = _decode_cursor(cursor, sort_id, page)
+        if at is not None:
+            if at["d"] == "next":
+                rows = _read(owner_id, sort, language, limit=PAGE_SIZE, after=at)
+            else:
+                rows = _read(owner_id, sort, language, limit=PAGE_SIZE, backwards=True, after=at)
+    if not rows:  # page 1, or a cursor not given by the folder, or a page emptied meanwhile
+        page = 1
+        rows = _read(owner_id, sort, language, limit=PAGE_SIZE)
+        if len(rows) < PAGE_SIZE:  # the whole folder is on this page: its size is known exactly
+            total = len(rows)
+    total = max(total, (page - 1) * PAGE_SIZE + len(rows))  # never fewer than shown (a count behind)
+    pages = max(1, -(-total // PAGE_SIZE))
+    _, range_name, _ = _index(sort, language)
+    cursors = {}
+    if rows and page + 1 < pages:
+        last = rows[-1]
+        cursors[page + 1] = _encode_cursor({"s": sort_id, "k": getattr(last, range_name), "i": last.item_number,
+                                            "d": "next", "p": page + 1})
+    if rows and page - 1 > 1:
+        first = rows[0]
+        cursors[page - 1] = _encode_cursor({"s": sort_id, "k": getattr(first, range_name), "i": first.item_number,
+                                            "d": "prev", "p": page - 1})
+    return FolderPage([_row(r) for r in rows], page, pages, total, "", sort, cursors)
 
 
 def latest(owner_id: str, limit: int = 5) -> list[FolderRow]:
-    """The most recently changed items, for the signed-in front page."""
-    from chalicelib.models.forms import SubmissionModel
-
-    found = SubmissionModel.owner_updated.query(owner_id, scan_index_forward=False, limit=limit)
-    return [
-        FolderRow(r.item_number, r.service_id, r.status, r.status_at,
-                  datetime.fromisoformat(r.updated_sort.split("#", 1)[0]), r.unseen_since is not None)
-        for r in found
-    ][:limit]
+    """The most recently changed items, for the signed-in front page: one Query, ``limit`` items read."""
+    return [_row(r) for r in _read(owner_id, "updated", "fi", limit=limit)][:limit]
 
 
-def drafts(owner_id: str) -> list:
-    from chalicelib.forms.drafts import list_drafts
+@dataclass
+class DraftsPage:
+    drafts: list
+    next_cursor: str | None = None
+    more: bool = False  # not the first page: a link back to the first
 
-    return sorted(list_drafts(owner_id), key=lambda d: d.updated_at, reverse=True)
+
+def drafts(owner_id: str, cursor: str | None = None) -> DraftsPage:
+    """The drafts at the bottom of the folder, ten read at a time (one Query, ``Limit`` 10) in the
+    table's order of draft ids, the page's drafts newest first; expired drafts and sent markers that
+    the page read are left out (so a page may show fewer than ten)."""
+    from chalicelib.models.forms import DraftModel
+
+    start = None
+    if cursor and len(cursor) <= 64:
+        try:
+            draft_id = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)).decode()
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            draft_id = ""
+        if len(draft_id) == 32 and all(ch in "0123456789abcdef" for ch in draft_id):
+            start = {"owner_id": {"S": owner_id}, "draft_id": {"S": draft_id}}
+    found = DraftModel.query(owner_id, limit=PAGE_SIZE, page_size=PAGE_SIZE, last_evaluated_key=start)
+    now = clock.utcnow()
+    shown = sorted((d for d in found if d.expires_at > now and not d.sent_item_number),
+                   key=lambda d: d.updated_at, reverse=True)
+    last = found.last_evaluated_key
+    next_cursor = base64.urlsafe_b64encode(last["draft_id"]["S"].encode()).decode().rstrip("=") if last else None
+    return DraftsPage(shown, next_cursor, start is not None)
 
 
 def get_item(owner_id: str, item_number: str):

@@ -1,5 +1,5 @@
 """Sending a form: validate every page again, take the next item number, and in one transaction
-create the submission with its "Sent" event and mark the draft sent. Sending twice (a double
+create the submission with its "Sent" event, mark the draft sent and count the item in its folder. Sending twice (a double
 click, a retry) answers with the first item number and creates nothing more.
 """
 from __future__ import annotations
@@ -40,9 +40,10 @@ def send(form: FormDefinition, draft, *, sender_id: str, sent_by: str, language:
     from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
+    from chalicelib.catalogue.search import folder_name_keys
     from chalicelib.catalogue.store import get_service
     from chalicelib.models.base import connection
-    from chalicelib.models.forms import DraftModel, EventModel, SubmissionModel
+    from chalicelib.models.forms import CounterModel, DraftModel, EventModel, SubmissionModel, folder_counter
 
     service = get_service(form.id)
     health_care = service.health_care
@@ -71,6 +72,7 @@ def send(form: FormDefinition, draft, *, sender_id: str, sent_by: str, language:
         created_at=now,
         updated_at=now,
         updated_sort=f"{stamp}#{item_number}",
+        **({} if health_care else folder_name_keys(form.id, item_number)),
     )
     event = EventModel(item_number=item_number, event_sort=f"{stamp}#sent", kind="status", status="sent", created_at=now)
     try:
@@ -87,6 +89,8 @@ def send(form: FormDefinition, draft, *, sender_id: str, sent_by: str, language:
                 ],
                 condition=DraftModel.draft_id.exists() & DraftModel.sent_item_number.does_not_exist(),
             )
+            if not health_care:  # the folder's item count, for its page numbers (health care has no folder)
+                transaction.update(folder_counter(draft.owner_id), actions=[CounterModel.value.add(1)])
     except TransactWriteError:
         # Another request sent this draft first: answer with its item number.
         draft.refresh(consistent_read=True)

@@ -38,9 +38,10 @@ def folder_list(page):
 
     query = page.request.query
     listing = folder.list_folder(_owner(page), language=page.language, query=query.get("q", "")[:50],
-                                 sort=query.get("sort", "updated"), page=_int(query.get("page")))
+                                 sort=query.get("sort", "updated"), page=_int(query.get("page")), cursor=query.get("c"))
     return page.render(
-        "folder/index.html", listing=listing, drafts=folder.drafts(_owner(page)), services=catalogue(),
+        "folder/index.html", listing=listing, drafts=folder.drafts(_owner(page), query.get("drafts")),
+        services=catalogue(),
         status_labels=statuses.LABELS, removed=query.get("removed") == "1",
         searched=bool(query.get("q", "").strip()),
     )

@@ -5,7 +5,9 @@ Access patterns (docs/data-model.md):
 - drafts in the folder: Query drafts[owner_id]
 - sending: UpdateItem counters ADD (the item number), then one transaction that puts the
   submission and its "Sent" event and turns the draft into a short-lived "sent" marker
-- the folder's list: Query the sparse GSI owner-updated (only what the list shows is projected)
+- the folder's list: Query the sparse GSI owner-updated (only what the list shows is projected),
+  ten at a time from an opaque cursor; alphabetically: the sparse GSI owner-name-<language>;
+  how many: GetItem counters["folder-items#<owner_id>"] (ADDed in the transaction that adds an item)
 - an item: GetItem submissions[item_number] + Query events[item_number]
 """
 from __future__ import annotations
@@ -59,6 +61,38 @@ class OwnerUpdatedIndex(GlobalSecondaryIndex):
 
     owner_id = UnicodeAttribute(hash_key=True)
     updated_sort = UnicodeAttribute(range_key=True)
+
+
+LIST_FIELDS = ["service_id", "status", "status_at", "unseen_since", "updated_sort"]
+
+
+class OwnerNameFiIndex(GlobalSecondaryIndex):
+    """The folder in the alphabetical order of the e-services' Finnish names (sparse: folder items only)."""
+
+    class Meta:
+        index_name = "owner-name-fi"
+        projection = IncludeProjection(LIST_FIELDS)
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    name_sort_fi = UnicodeAttribute(range_key=True)
+
+
+class OwnerNameSvIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-name-sv"
+        projection = IncludeProjection(LIST_FIELDS)
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    name_sort_sv = UnicodeAttribute(range_key=True)
+
+
+class OwnerNameEnIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "owner-name-en"
+        projection = IncludeProjection(LIST_FIELDS)
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    name_sort_en = UnicodeAttribute(range_key=True)
 
 
 class DivisionUpdatedIndex(GlobalSecondaryIndex):
@@ -126,7 +160,15 @@ class SubmissionModel(PortalModel):
     # Set when the matter is decided or cancelled: removed by the daily retention job after this.
     retain_shard = UnicodeAttribute(null=True)
     retain_until = UTCDateTimeAttribute(null=True)
+    # The folder's alphabetical order in each language: "<the e-service's name as a sort string>\x1f<item>"
+    # (chalicelib/catalogue/search.py sort_string), written with a folder item only (health care has none).
+    name_sort_fi = UnicodeAttribute(null=True)
+    name_sort_sv = UnicodeAttribute(null=True)
+    name_sort_en = UnicodeAttribute(null=True)
     owner_updated = OwnerUpdatedIndex()
+    owner_name_fi = OwnerNameFiIndex()
+    owner_name_sv = OwnerNameSvIndex()
+    owner_name_en = OwnerNameEnIndex()
     division_updated = DivisionUpdatedIndex()
     by_sender = BySenderIndex()
     retention = RetentionIndex()
@@ -156,3 +198,9 @@ class CounterModel(PortalModel):
 
     name = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
+
+
+def folder_counter(owner_id: str) -> CounterModel:
+    """How many items the folder of ``owner_id`` (an opaque profile id) holds: ADD 1 in the transaction
+    that puts a folder item, ADD -1 in the one that takes it out of the folder (privacy, retention)."""
+    return CounterModel(f"folder-items#{owner_id}")

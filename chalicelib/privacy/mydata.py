@@ -68,10 +68,13 @@ def can_delete(profile, roles: list[str]) -> bool:
 def delete_profile(profile_id: str, roles: list[str]) -> int:
     """Remove the profile, its identity link, drafts (with files), sessions and pending notifications.
     Submissions the divisions must keep are kept, detached from the profile. Returns how many were kept."""
+    from pynamodb.transactions import TransactWrite
+
     from chalicelib.forms.attachments import delete as delete_files
     from chalicelib.identity.claims import Identity
     from chalicelib.identity.profiles import get_profile
-    from chalicelib.models.forms import DraftModel, SubmissionModel
+    from chalicelib.models.base import connection
+    from chalicelib.models.forms import CounterModel, DraftModel, SubmissionModel, folder_counter
     from chalicelib.models.identity import IdentityModel
     from chalicelib.models.session import SessionModel
     from chalicelib.privacy import audit
@@ -83,8 +86,13 @@ def delete_profile(profile_id: str, roles: list[str]) -> int:
     for item in _sent(profile_id):
         actions = [SubmissionModel.sender_id.set(DELETED)]
         if item.owner_id:
-            actions.append(SubmissionModel.owner_id.remove())
-        item.update(actions=actions)
+            # Out of the folder and out of its count together; the condition makes a retry count once.
+            with TransactWrite(connection=connection()) as transaction:
+                transaction.update(item, actions=actions + [SubmissionModel.owner_id.remove()],
+                                   condition=SubmissionModel.owner_id == item.owner_id)
+                transaction.update(folder_counter(item.owner_id), actions=[CounterModel.value.add(-1)])
+        else:
+            item.update(actions=actions)
         kept += 1
     for draft in DraftModel.query(profile_id):
         delete_files([a.s3_key for a in draft.attachments])

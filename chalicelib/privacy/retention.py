@@ -23,8 +23,11 @@ def retain_until(service_id: str) -> datetime:
 
 def remove_expired(now: datetime | None = None) -> int:
     """Delete every submission whose retention ended, with its events and files. Returns how many."""
+    from pynamodb.transactions import TransactWrite
+
     from chalicelib.forms.attachments import delete as delete_files
-    from chalicelib.models.forms import EventModel, SubmissionModel
+    from chalicelib.models.base import connection
+    from chalicelib.models.forms import CounterModel, EventModel, SubmissionModel, folder_counter
 
     now = now or clock.utcnow()
     removed = 0
@@ -35,7 +38,11 @@ def remove_expired(now: datetime | None = None) -> int:
         with EventModel.batch_write() as batch:
             for event in events:
                 batch.delete(event)
-        item.delete(condition=SubmissionModel.retain_until <= now)
+        # The item leaves its folder and the folder's count with it, together (the count gives the page numbers).
+        with TransactWrite(connection=connection()) as transaction:
+            transaction.delete(item, condition=SubmissionModel.retain_until <= now)
+            if item.owner_id:
+                transaction.update(folder_counter(item.owner_id), actions=[CounterModel.value.add(-1)])
         removed += 1
     log.info("retention: removed %d submissions", removed)
     return removed

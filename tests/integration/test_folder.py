@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.dynamo_calls import count_dynamodb_calls
+from tests.folder_items import put_drafts, put_items
 from tests.fake_idp import NORDEA_TESTAAJA, ORGANISATION_USER, sign_in
 from tests.integration.test_forms import Filler
 
@@ -79,29 +80,8 @@ def test_search_sort_and_pages_of_ten(a, aws):
     assert html(a.get("/folder?q=%3Cscript%3E&sort=../../etc&page=-5")).count("<script>") == 0
 
 
-def _put_items(owner, count, services, start=1):
-    from chalicelib import clock
-    from chalicelib.models.forms import SubmissionModel
-
-    now = clock.utcnow()
-    with SubmissionModel.batch_write() as batch:
-        for n in range(start, start + count):
-            at = now - timedelta(minutes=n)
-            batch.save(SubmissionModel(
-                item_number=f"{n:06d}", owner_id=owner, sender_id=owner, sent_by="x", service_id=services[n % len(services)], division_id="urban-environment",
-                status="sent", status_at=at, answers={"dog_name": "Musti"}, language="fi", created_at=at, updated_at=at,
-                updated_sort=f"{at.isoformat()}#{n:06d}"))
-
-
-def _put_drafts(owner, count):
-    from chalicelib import clock
-    from chalicelib.models.forms import DraftModel
-
-    now = clock.utcnow()
-    with DraftModel.batch_write() as batch:
-        for n in range(count):
-            batch.save(DraftModel(owner_id=owner, draft_id=f"{n:032x}", service_id="dog-declaration", answers={}, attachments=[],
-                                  created_by="x", created_at=now, updated_at=now, expires_at=now + timedelta(days=90)))
+_put_items = put_items  # tests/integration/test_api.py uses it by this name
+_put_drafts = put_drafts
 
 
 def test_a_folder_page_costs_the_same_few_round_trips_whatever_its_size(client, idp):
@@ -112,7 +92,7 @@ def test_a_folder_page_costs_the_same_few_round_trips_whatever_its_size(client, 
     owners = {p.given_name: p.profile_id for p in ProfileModel.scan()}  # scan-ok: test inspection
     _put_items(owners["Portaalia Nordea"], 3, ["dog-declaration"])
     _put_drafts(owners["Portaalia Nordea"], 1)
-    _put_items(owners["Åsa"], 500, ["dog-declaration", "referee-fee"])
+    _put_items(owners["Åsa"], 500, ["dog-declaration", "referee-fee"], start=1000)  # numbers of their own
     _put_drafts(owners["Åsa"], 20)
     small.get("/folder")
     large.get("/folder")  # warm caches
@@ -120,9 +100,116 @@ def test_a_folder_page_costs_the_same_few_round_trips_whatever_its_size(client, 
         assert small.get("/folder").status_code == 200
     with count_dynamodb_calls() as many:
         body = html(large.get("/folder"))
-    assert "500 items" in body and body.count("/remove") == 20
-    assert len(few.calls) == len(many.calls) <= 3, (few.summary(), many.summary())
-    assert sorted(op for op, _ in many.calls) == ["GetItem", "Query", "Query"]
+    assert "3 items" in html(small.get("/folder"))
+    assert "500 items" in body and body.count('class="folder-list__item"') == 10 + 10  # ten items, ten drafts
+    assert body.count("/remove") == 10 and "More drafts" in body
+    assert len(few.calls) == len(many.calls) == 4, (few.summary(), many.summary())
+    assert sorted(op for op, _ in many.calls) == ["GetItem", "GetItem", "Query", "Query"]  # session, count, list, drafts
+    # Items read: the session, the count, the items shown and the drafts shown; not the folder.
+    assert few.items_read == 1 + 1 + 3 + 1
+    assert many.items_read == 1 + 1 + 10 + 10
+
+
+def _pages(body) -> dict[str, str]:
+    """The pagination's links by their text ("1", "2", …, "Previous", "Next")."""
+    nav = body.split('class="hds-pagination"', 1)[1].split("</nav>", 1)[0]
+    links = {text: href.replace("&amp;", "&") for href, text in re.findall(r'href="([^"]+)"[^>]*>([^<]+)<', nav)}
+    for name, way in (("Previous", "prev"), ("Next", "next")):  # by their class: the texts are translated
+        found = re.search(rf'hds-pagination__button-{way}" href="([^"]+)"', nav)
+        if found:
+            links[name] = found.group(1).replace("&amp;", "&")
+    return links
+
+
+def _items(body) -> list[str]:
+    return re.findall(r'data-item="(\d+)"', body)
+
+
+def test_every_page_of_a_large_folder_reads_one_page(client, idp):
+    """Given 500 items, page 1, the next pages, the last page and back each read ten items (and the count)."""
+    from chalicelib.models.identity import ProfileModel
+
+    large = Filler(client, sign_in(client, idp, CUSTOMER_B))
+    owner = next(iter(ProfileModel.scan())).profile_id  # scan-ok: test inspection
+    _put_items(owner, 500, ["dog-declaration", "referee-fee", "arts-and-culture-grants"])
+    first = html(large.get("/folder"))
+    newest = [f"{n:06d}" for n in range(1, 501)]  # item 1 is the newest
+    assert _items(first) == newest[:10]
+    links = _pages(first)
+    assert set(links) == {"1", "2", "50", "Next"} and links["2"] == links["Next"] and "c=" in links["2"]
+    seen = list(_items(first))
+    url = links["Next"]
+    for number in range(2, 5):  # walk forwards
+        with count_dynamodb_calls() as calls:
+            body = html(large.get(url))
+        assert f'aria-current="page" aria-label="Page {number}"' in body
+        assert calls.items_read == 1 + 1 + 10, calls.summary()
+        seen += _items(body)
+        url = _pages(body)["Next"]
+    assert seen == newest[:40]
+    back = _pages(body)["Previous"]  # from page 4 to 3
+    assert _items(html(large.get(back))) == newest[20:30]
+    with count_dynamodb_calls() as calls:
+        last = html(large.get(links["50"]))
+    assert _items(last) == newest[490:] and calls.items_read == 1 + 1 + 10
+    assert _items(html(large.get(_pages(last)["Previous"]))) == newest[480:490]
+    # A cursor the folder did not give (or of another sort or page) shows page 1, never an error.
+    for bad in ("x", "eyJzIjoidXBkYXRlZCJ9", links["2"].split("c=")[1] + "AA", "%00" * 40):
+        response = large.get(f"/folder?sort=updated&page=2&c={bad}")
+        assert response.status_code == 200 and _items(html(response)) == newest[:10], bad
+    assert _items(html(large.get(links["2"].replace("sort=updated", "sort=name")))) != newest[10:20]
+
+
+def test_alphabetical_pages_follow_the_names_in_the_reading_language(client, idp):
+    from chalicelib.catalogue.search import sort_key
+    from chalicelib.catalogue.store import catalogue
+    from chalicelib.models.identity import ProfileModel
+
+    large = Filler(client, sign_in(client, idp, CUSTOMER_B))
+    owner = next(iter(ProfileModel.scan())).profile_id  # scan-ok: test inspection
+    services = ["dog-declaration", "referee-fee", "arts-and-culture-grants", "terrace-permit"]
+    _put_items(owner, 45, services)
+    for language in ("fi", "sv", "en"):
+        names, url = [], f"/folder?sort=name&lang={language}"
+        for _ in range(5):
+            with count_dynamodb_calls() as calls:
+                body = html(large.get(url))
+            assert calls.items_read <= 1 + 1 + 10
+            names += [(catalogue()[s].name.get(language), n) for n in _items(body) for s in [services[int(n) % 4]]]
+            url = _pages(body).get("Next")
+            if url is None:
+                break
+            url += f"&lang={language}"  # the language of this request only
+        assert len(names) == 45 and len(set(names)) == 45
+        assert names == sorted(names, key=lambda pair: (sort_key(pair[0], language), pair[1])), language
+
+
+def test_an_item_number_is_one_read_and_only_in_ones_own_folder(client, idp, a, item):
+    from chalicelib.models.identity import ProfileModel
+
+    with count_dynamodb_calls() as calls:
+        found = html(a.get(f"/folder?q={int(item)}"))  # leading zeros left out
+    assert _items(found) == [item] and "1 item" in found
+    assert [op for op, table in calls.calls if "submissions" in table] == ["GetItem"]
+    other = Filler(client, sign_in(client, idp, CUSTOMER_B))
+    assert "No item matched" in html(other.get(f"/folder?q={item}"))  # someone else's: as if it did not exist
+    assert "No item matched" in html(a.get(f"/folder?q={item[:-1]}"))  # a part of the number finds nothing
+
+
+def test_the_count_follows_sending_and_deleting_the_profile(client, idp, a, aws):
+    from chalicelib.models.forms import folder_counter
+    from chalicelib.models.identity import ProfileModel
+    from chalicelib.privacy.mydata import delete_profile
+
+    owner = next(iter(ProfileModel.scan())).profile_id  # scan-ok: test inspection
+    send_dog_declaration(a)
+    send_dog_declaration(a)
+    counter = folder_counter(owner)
+    counter.refresh()
+    assert counter.value == 2 and "2 items" in html(a.get("/folder"))
+    delete_profile(owner, [])
+    counter.refresh()
+    assert counter.value == 0
 
 
 def test_opening_the_information(a, item, aws):

@@ -160,6 +160,12 @@ def test_retention_removes_exactly_the_expired(client, idp, urban, clock):
     assert list(EventModel.query(decided)) == []
     clock.advance(days=365 * 5)
     assert remove_expired() == 1 and {s.item_number for s in SubmissionModel.scan()} == {still_open}  # scan-ok
+    from chalicelib.models.forms import folder_counter
+    from chalicelib.models.identity import ProfileModel
+
+    counter = folder_counter(next(iter(ProfileModel.scan())).profile_id)  # scan-ok: test inspection
+    counter.refresh()
+    assert counter.value == 1  # the folder's count followed each removal (3 sent, 2 removed)
 
 
 def test_drafts_expire_after_90_days_by_ttl_and_read_filter(client, idp, clock):
