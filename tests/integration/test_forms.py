@@ -204,22 +204,12 @@ def test_sending_twice_creates_exactly_one_submission(filler):
     assert first == second and len(submissions()) == 1
 
 
-def test_item_numbers_are_unique_under_concurrency(aws, monkeypatch):
-    from moto.dynamodb.models import DynamoDBBackend
-
+@pytest.mark.race
+def test_item_numbers_are_unique_under_concurrency(aws):
     from chalicelib.forms.sending import next_item_number
 
-    # DynamoDB applies each UpdateItem atomically; moto's in-memory backend does not under threads.
-    # Give moto that per-request atomicity, so the test checks our side: an atomic ADD, never a
-    # read-then-write (which would repeat numbers even so).
-    original, lock = DynamoDBBackend.update_item, threading.Lock()
-
-    def atomic(self, *args, **kwargs):
-        with lock:
-            return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(DynamoDBBackend, "update_item", atomic)
-
+    # moto applies each request atomically, as DynamoDB does (the `aws` fixture), so this checks our
+    # side: an atomic ADD, never a read-then-write (which would repeat numbers even so).
     numbers: list[str] = []
     lock = threading.Lock()
 
@@ -238,6 +228,7 @@ def test_item_numbers_are_unique_under_concurrency(aws, monkeypatch):
     assert sorted(numbers) == [f"{n:06d}" for n in range(1, 201)]
 
 
+@pytest.mark.race
 def test_parallel_sends_of_one_draft_make_one_submission(client, idp):
     filler = Filler(client, sign_in(client, idp))
     filler.fill_dog_declaration()
