@@ -80,7 +80,7 @@ class Settings(BaseModel):
     # never expires while its sweep is still working on the profile.
     notification_lease_seconds: int = 900
     # A sweep stops claiming new profiles after this long (the rest wait for the next hour); keep it
-    # well below the sweep Lambda's timeout (900 s in .chalice/config.json).
+    # well below the sweep Lambda's timeout (900 s: SCHEDULED_TIMEOUT_SECONDS in infra/portal_stack.py).
     notification_budget_seconds: int = 720
     # Changes younger than this wait for the next sweep, so that the owner-updated index (eventually
     # consistent) surely shows everything the pending marker stands for.
