@@ -16,7 +16,7 @@ STAGE ?= dev
 CDK := cd infra && CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=1 \
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 ../node_modules/.bin/cdk
 
-.PHONY: run test bench sweep synth deploy division-key setup assets translations extract-messages chromium valgrind lock clean
+.PHONY: run test race bench sweep synth deploy division-key setup assets translations extract-messages chromium valgrind lock clean
 
 run: setup ## install everything, start the local AWS stack and serve the portal on :8000
 	$(BIN)/python scripts/local_stack.py serve --port 8000
@@ -25,6 +25,9 @@ test: setup chromium ## install what the tests need, check the layering and run 
 	@mkdir -p test-results
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+race: setup ## the tests that race threads (marked `race`), 50 times in a row, stopping at the first failure
+	$(BIN)/python -m pytest -m race --count 50 -x -q -p no:cacheprovider
 
 bench: setup valgrind ## the benchmarks of bench/, each printing what it measured
 	PYTHONPATH=. $(BIN)/python bench/form_round_trips.py

@@ -21,9 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tests.conftest  # noqa: E402,F401  (sets the test stage's environment first)
+from chalicelib.config import Settings  # noqa: E402
 
 SEND_LATENCY = 0.020  # seconds per message: the fake sender's stand-in for SES/SNS
-WORKERS = 16
+# The threads of one sweep in production: the setting's default, which no stage overrides.
+WORKERS = Settings.model_fields["notification_workers"].default
 THROUGHPUT_PROFILES = 400  # all pending: the parallel / sequential comparison
 LIMITED, LIMIT = 60, 10.0  # a run under the rate limit: 60 notifications at 10 a second (burst 10)
 

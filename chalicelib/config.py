@@ -2,7 +2,10 @@
 
 Nothing else in the code base reads ``os.environ``. The Chalice stage sets these variables in
 ``.chalice/config.json``; tests and local scripts set them before first use and call
-``settings.cache_clear()`` when they need a fresh read.
+``settings.cache_clear()`` when they need a fresh read. One exception: the table names. Each model
+class takes its table's name from ``table_prefix`` when its module is first imported
+(``chalicelib/models/base.py``), so ``PORTAL_TABLE_PREFIX`` must be set before any model is imported,
+and ``settings.cache_clear()`` does not rename the tables (``tests/unit/test_config.py``).
 
 Each field ``name`` is read from ``PORTAL_<NAME>`` (or the field's ``validation_alias``) and validated
 by pydantic. This is what pydantic-settings would do for these flat fields; reading the few variables
@@ -77,7 +80,7 @@ class Settings(BaseModel):
     # never expires while its sweep is still working on the profile.
     notification_lease_seconds: int = 900
     # A sweep stops claiming new profiles after this long (the rest wait for the next hour); keep it
-    # well below the sweep Lambda's timeout (900 s in .chalice/config.json).
+    # well below the sweep Lambda's timeout (900 s: SCHEDULED_TIMEOUT_SECONDS in infra/portal_stack.py).
     notification_budget_seconds: int = 720
     # Changes younger than this wait for the next sweep, so that the owner-updated index (eventually
     # consistent) surely shows everything the pending marker stands for.

@@ -27,14 +27,16 @@ from moto import mock_aws  # noqa: E402
 
 @pytest.fixture
 def aws():
-    """An empty, private AWS account with the portal's tables, per test."""
+    """An empty, private AWS account with the portal's tables, per test. Each DynamoDB request is
+    atomic, as in DynamoDB, also when tests race threads (tests/dynamodb_atomicity.py)."""
     from chalicelib.announcements import clear_cache
     from chalicelib.models import create_tables
     from chalicelib.models.base import connection
+    from tests.dynamodb_atomicity import atomic_requests
 
     connection.cache_clear()  # a client made outside this mock would reach for real AWS
 
-    with mock_aws():
+    with mock_aws(), atomic_requests():
         import boto3
 
         create_tables()

@@ -21,6 +21,11 @@ from chalicelib.config import settings
 def table_meta(name: str) -> type:
     """A PynamoDB ``Meta`` for the table ``name`` of the current stage (e.g. ``eservices-dev-feedback``).
 
+    Called in the class body, so the table name is read from the settings once, when the model's
+    module is first imported: ``PORTAL_TABLE_PREFIX`` must be set before that, and a later
+    ``settings.cache_clear()`` does not rename the table (a Lambda's stage never changes; tests set
+    the prefix before importing anything of ours). Requests go through ``connection()``, which reads
+    the region and endpoint on first use and is made anew after ``connection.cache_clear()``.
     The endpoint is given only where moto stands in for AWS; on AWS botocore finds the regional one.
     """
     config = settings()

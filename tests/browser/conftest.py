@@ -2,6 +2,11 @@
 
 Every later browser test uses the ``portal`` (base URL) and ``browser`` fixtures. Chromium is the
 distribution's (/usr/bin/chromium, installed by `make test`); Playwright never downloads one.
+
+Waits follow the page's own signals, never a guessed time: a click that loads another page is made
+inside ``page.expect_navigation()`` (``click_and_wait``) or followed by ``page.wait_for_url``, and what
+a page shows is checked with ``expect(...)``, which waits for it. The ceilings are generous because
+the machine may be loaded: 30 s for a page to load, 10 s for an element on a loaded page.
 """
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -23,6 +29,9 @@ CHROMIUM_ARGS = [
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+ELEMENT_CEILING_MS = 10_000
+NAVIGATION_CEILING_MS = 30_000
+expect.set_options(timeout=ELEMENT_CEILING_MS)
 
 
 @pytest.fixture(scope="session")
@@ -37,14 +46,49 @@ def browser():
         chromium.close()
 
 
+def new_context(browser, **options):
+    """A browser context with the suite's ceilings (desktop-sized unless ``options`` say otherwise).
+    axe-core is injected as a script, which the portal's Content-Security-Policy would refuse."""
+    context = browser.new_context(bypass_csp=True, **{"viewport": SIZES["desktop"], **options})
+    context.set_default_timeout(ELEMENT_CEILING_MS)
+    context.set_default_navigation_timeout(NAVIGATION_CEILING_MS)
+    return context
+
+
 @pytest.fixture
 def page(browser):
-    # axe-core is injected as a script, which the portal's Content-Security-Policy would refuse.
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context = new_context(browser)
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def click_and_wait(page, locator, **expect_navigation) -> None:
+    """Click something that loads another page (a link, a form's button), and wait until that page
+    has loaded: what comes next must never act on the page being left."""
+    with page.expect_navigation(**expect_navigation):
+        locator.click()
+
+
+def press_and_wait(page, key: str) -> None:
+    """Press a key that loads another page (Enter on a link or a form's button); wait for that page."""
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def back_from_the_provider(url: str) -> bool:
+    return "/dev-idp/" not in url and "/auth/callback" not in url
+
+
+def continue_to_the_service(page, javascript: bool = True) -> None:
+    """From the provider's success page back to the portal, and wait until the portal's page (the
+    registration, or the page asked for) has loaded. With JavaScript the success page continues by
+    itself after 3 seconds: that is waited for, not raced with a click on its link (the timer can
+    fire while the click's page loads, or remove the link before the click). Without JavaScript, the
+    link."""
+    if not javascript:
+        page.get_by_role("link", name="Continue to the service").click()
+    page.wait_for_url(back_from_the_provider)
 
 
 def axe_violations(page) -> list[dict]:
@@ -85,14 +129,15 @@ def assert_accessible(page) -> None:
 
 
 # Signing in through the bundled development provider (docs/identity-provider.md has the test people).
-def at_the_bank(page, user_id: str) -> None:
-    """On the provider's start screen: bank access codes at Nordea with code 1234, then back to the portal."""
-    page.locator("form[action$='/dev-idp/bank'] button").click()
-    page.get_by_role("button", name="Nordea").click()
+def at_the_bank(page, user_id: str, javascript: bool = True) -> None:
+    """On the provider's start screen: bank access codes at Nordea with code 1234, then back to the
+    portal, whose page has loaded when this returns."""
+    click_and_wait(page, page.locator("form[action$='/dev-idp/bank'] button"))
+    click_and_wait(page, page.get_by_role("button", name="Nordea"))
     page.locator("#user-id").fill(user_id)
     page.locator("#code").fill("1234")
-    page.locator("button[name=action][value=ok]").click()
-    page.get_by_role("link", name="Continue to the service").click()
+    click_and_wait(page, page.locator("button[name=action][value=ok]"))
+    continue_to_the_service(page, javascript)
 
 
 def register(page, email: str, language: str = "en") -> None:
@@ -101,33 +146,32 @@ def register(page, email: str, language: str = "en") -> None:
     page.locator("label[for=methods-email]").click()
     page.locator(f"label[for=language-{language}]").click()
     page.locator("label[for=consent-yes]").click()
-    page.get_by_role("button", name="Register").click()
-    page.wait_for_url(re.compile(r"/$"))
+    click_and_wait(page, page.get_by_role("button", name="Register"), url=re.compile(r"/$"))
 
 
 def register_if_asked(page, email: str, language: str = "en") -> None:
-    page.wait_for_load_state()
+    """After ``continue_to_the_service``: the portal's page has loaded, so its address is final."""
     if page.url.endswith("/register"):
         register(page, email, language)
 
 
 def sign_in_with_bank_codes(page, portal: str, user_id: str = "123456", email: str = "person@example.fi",
-                            language: str = "en") -> None:
+                            language: str = "en", javascript: bool = True) -> None:
     """123456 is Nordea Testaaja, 234567 Åsa Söderström-Testare, 345678 Matti Olavi Perhe-Testaaja."""
     page.goto(f"{portal}/sign-in?lang=en")
-    page.get_by_role("link", name="Sign in as a personal customer").click()
-    at_the_bank(page, user_id)
+    click_and_wait(page, page.get_by_role("link", name="Sign in as a personal customer"))
+    at_the_bank(page, user_id, javascript)
     register_if_asked(page, email, language)
 
 
 def sign_in_with_katso(page, portal: str, username: str, email: str = "toimisto@testiyritys.example",
                        language: str = "fi") -> None:
     page.goto(f"{portal}/sign-in?lang=en")
-    page.get_by_role("link", name="Sign in as a corporate customer").click()
+    click_and_wait(page, page.get_by_role("link", name="Sign in as a corporate customer"))
     page.locator("#username").fill(username)
     page.locator("#password").fill("katso1234")
-    page.locator("button[name=action][value=ok]").click()
-    page.get_by_role("link", name="Continue to the service").click()
+    click_and_wait(page, page.locator("button[name=action][value=ok]"))
+    continue_to_the_service(page)
     register_if_asked(page, email, language)
 
 
@@ -137,17 +181,17 @@ def fill_dog_declaration(page, portal: str, *, address=("Katu 1", "00100", "Hels
     page.goto(f"{portal}/e-services/dog-declaration/form?lang=en")
     for label, value in zip(("Street address", "Zipcode", "Post office"), address):
         page.get_by_label(label).fill(value)
-    page.get_by_role("button", name="Next").click()
+    click_and_wait(page, page.get_by_role("button", name="Next"))
     name, breed, sex, born = dog
     page.get_by_label("Dog's name").fill(name)
     page.get_by_label("Breed").fill(breed)
     page.locator(f"label[for=sex-{sex}]").click()
     page.get_by_label("Date of birth").fill(born)
-    page.get_by_role("button", name="Next").click()
+    click_and_wait(page, page.get_by_role("button", name="Next"))
     page.locator("label[for=declaration_type-new]").click()
-    page.get_by_role("button", name="Next").click()
+    click_and_wait(page, page.get_by_role("button", name="Next"))
     page.get_by_label("How many dogs are there in your household?").fill(dogs)
     page.locator("label[for=field-information_correct]").click()
-    page.get_by_role("button", name="To the summary").click()
-    page.wait_for_url(re.compile(r"/drafts/[0-9a-f]{32}/pages/\d+$"))
+    click_and_wait(page, page.get_by_role("button", name="To the summary"),
+                   url=re.compile(r"/drafts/[0-9a-f]{32}/pages/\d+$"))
     return re.search(r"/drafts/([0-9a-f]{32})/", page.url).group(1)

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.browser.conftest import (ROOT, SIZES, at_the_bank, axe_violations, fill_dog_declaration,
-                                   overflows_sideways, register)
+from tests.browser.conftest import (ROOT, SIZES, at_the_bank, axe_violations, click_and_wait, fill_dog_declaration,
+                                   new_context, overflows_sideways, register)
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
@@ -40,8 +40,7 @@ def check_everywhere(page, url, name, found):
 
 def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
     base = fresh_portal
-    context = browser.new_context(bypass_csp=True, viewport=SIZES["desktop"])
-    context.set_default_timeout(10_000)
+    context = new_context(browser)
     page = context.new_page()
     found: list = []
     try:
@@ -54,7 +53,7 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
         # Sign in for the first time: registration.
         page.goto(f"{base}/sign-in/start?customer=personal&lang=en")
         at_the_bank(page, "123456")
-        page.wait_for_url(re.compile(r"/register$"))
+        assert re.search(r"/register$", page.url), page.url
         check_everywhere(page, f"{base}/register", "registration", found)
         page.goto(f"{base}/register?lang=en")
         register(page, "nordea@example.fi", "fi")
@@ -68,7 +67,7 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
         check_everywhere(page, f"{base}/drafts/{draft}/pages/5", "summary", found)
         check_everywhere(page, f"{base}/drafts/{draft}/remove", "remove-draft", found)
         page.goto(f"{base}/drafts/{draft}/pages/5?lang=en")
-        page.get_by_role("button", name="Send", exact=True).click()
+        click_and_wait(page, page.get_by_role("button", name="Send", exact=True))
         item = re.search(r"\d{6}", page.locator(".sent-message").inner_text()).group(0)
         violations = axe_violations(page)
         if violations:

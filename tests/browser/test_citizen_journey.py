@@ -12,7 +12,9 @@ import sys
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.browser.conftest import click_and_wait, continue_to_the_service, new_context
 from tests.conftest import ROOT, served_portal
 
 pytestmark = pytest.mark.browser
@@ -33,7 +35,7 @@ def division_api(base, path, body):
     keys = json.loads((ROOT / "test-results" / "journey-division-keys.json").read_text())
     request = urllib.request.Request(f"{base}/api/v1{path}", data=json.dumps(body).encode(), method="POST", headers={
         "Authorization": f"Bearer {keys['urban-environment']}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (localhost)
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (localhost)
         return json.loads(answer.read())
 
 
@@ -57,8 +59,7 @@ def outbox(page, base, email, phone):
 
 
 def finish_sign_in(page, language, email, phone):
-    page.locator("a[data-auto-continue]").click()
-    page.wait_for_load_state()
+    continue_to_the_service(page)
     if page.url.endswith("/register"):
         page.locator("#email").fill(email)
         page.locator("#phone").fill(phone)
@@ -66,74 +67,71 @@ def finish_sign_in(page, language, email, phone):
         page.locator("label[for=methods-sms]").click()
         page.locator(f"label[for=language-{language}]").click()
         page.locator("label[for=consent-yes]").click()
-        page.locator("form[action$='/register'] button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/(\?.*)?$"))
+        click_and_wait(page, page.locator("form[action$='/register'] button[type=submit]"))
+    assert re.search(r"/(\?.*)?$", page.url), page.url
 
 
 @pytest.mark.parametrize("language", ["fi", "en"])
 def test_a_citizens_whole_journey(journey_portal, browser, language, tmp_path):
     base, moto_port = journey_portal
     user_id, phone, word, received = PEOPLE[language]
-    context = browser.new_context(bypass_csp=True)
-    context.set_default_timeout(15_000)
+    context = new_context(browser)
     page = context.new_page()
     try:
         page.goto(f"{base}/?lang={language}")
-        page.locator("a[href*='/sign-in']").first.click()
-        page.locator("a[href*='customer=personal']").click()
-        page.locator("form[action$='/dev-idp/bank'] button").click()
-        page.locator("form[action$='/dev-idp/bank/nordea'] button, button[value=nordea]").first.click()
+        click_and_wait(page, page.locator("a[href*='/sign-in']").first)
+        click_and_wait(page, page.locator("a[href*='customer=personal']"))
+        click_and_wait(page, page.locator("form[action$='/dev-idp/bank'] button"))
+        click_and_wait(page, page.locator("form[action$='/dev-idp/bank/nordea'] button, button[value=nordea]").first)
         page.locator("#user-id").fill(user_id)
         page.locator("#code").fill("1234")
-        page.locator("button[name=action][value=ok]").click()
+        click_and_wait(page, page.locator("button[name=action][value=ok]"))
         finish_sign_in(page, language, f"journey-{language}@example.fi", phone)
 
         # The catalogue: search, the description, "Go to the e-service".
         page.locator("#home-search").fill(word)
-        page.locator("form.search-form button[type=submit]").click()
-        page.locator("a[href$='/e-services/dog-declaration']").first.click()
-        page.locator("a.go-to-service").click()
-        page.wait_for_url(re.compile(r"/e-services/dog-declaration/form$"))
+        click_and_wait(page, page.locator("form.search-form button[type=submit]"))
+        click_and_wait(page, page.locator("a[href$='/e-services/dog-declaration']").first)
+        click_and_wait(page, page.locator("a.go-to-service"), url=re.compile(r"/e-services/dog-declaration/form$"))
         page.locator("#field-street_address").fill("Koirakuja 1")
-        page.locator("button.eform__next").click()  # required fields missing
-        page.locator("#error-summary").wait_for()
-        assert page.locator("#field-street_address").input_value() == "Koirakuja 1"
+        click_and_wait(page, page.locator("button.eform__next"))  # required fields missing
+        expect(page.locator("#error-summary")).to_be_visible()
+        expect(page.locator("#field-street_address")).to_have_value("Koirakuja 1")
         page.locator("#field-postal_code").fill("00100")
         page.locator("#field-post_office").fill("Helsinki")
-        page.locator("button.eform__next").click()
+        click_and_wait(page, page.locator("button.eform__next"))
         page.locator("#field-dog_name").fill("Musti")
         page.locator("#field-breed").fill("Pystykorva")
         page.locator("label[for=sex-male]").click()
         page.locator("#field-birth_date").fill("1.2.2020")
-        page.locator("button.eform__next").click()
+        click_and_wait(page, page.locator("button.eform__next"))
         page.locator("label[for=declaration_type-new]").click()
-        page.locator("button.eform__next").click()
+        click_and_wait(page, page.locator("button.eform__next"))
         page.locator("#field-dog_count").fill("1")
         page.locator("label[for=field-information_correct]").click()
-        page.locator("button.eform__save").click()
-        page.locator(".hds-notification--success").wait_for()
-        page.locator(".account__sign-out button").click()
-        page.wait_for_url(re.compile(r"/signed-out"))
+        click_and_wait(page, page.locator("button.eform__save"))
+        expect(page.locator(".hds-notification--success")).to_be_visible()
+        click_and_wait(page, page.locator(".account__sign-out button"), url=re.compile(r"/signed-out"))
 
         # Back with the mobile certificate; the draft continues from the folder.
         page.goto(f"{base}/sign-in/start?customer=personal")
-        page.locator("form[action$='/dev-idp/mobile'] button").click()
+        click_and_wait(page, page.locator("form[action$='/dev-idp/mobile'] button"))
         page.locator("#phone").fill(phone)
-        page.locator("button[name=action][value=send]").click()
-        page.locator("button[name=action][value=confirm]").click()
+        click_and_wait(page, page.locator("button[name=action][value=send]"))
+        click_and_wait(page, page.locator("button[name=action][value=confirm]"))
         finish_sign_in(page, language, "", "")
         page.goto(f"{base}/folder")
-        page.locator(".folder-list__actions a[href^='/drafts/']:not([href$='/remove'])").first.click()
-        page.wait_for_url(re.compile(r"/drafts/[0-9a-f]{32}/pages/4$"))
-        page.locator("button.eform__next").click()
-        page.locator("form[action$='/send'] button").click()
+        click_and_wait(page, page.locator(".folder-list__actions a[href^='/drafts/']:not([href$='/remove'])").first,
+                       url=re.compile(r"/drafts/[0-9a-f]{32}/pages/4$"))
+        click_and_wait(page, page.locator("button.eform__next"))
+        click_and_wait(page, page.locator("form[action$='/send'] button"))
         item = re.search(r"\d{6}", page.locator(".sent-message").inner_text()).group(0)
 
         # The division: "Received" and a message that may be answered.
         division_api(base, f"/submissions/{item}/status", {"status": "received"})
         thread = division_api(base, f"/submissions/{item}/messages", {"text": "Lähettäkää rokotustodistus.", "reply_allowed": True})["thread_id"]
         page.goto(f"{base}/folder")
-        assert page.locator(f"[data-item='{item}'] .new-label").is_visible()
+        expect(page.locator(f"[data-item='{item}'] .new-label")).to_be_visible()
 
         # The citizen opens it and replies with an attachment; the label goes.
         page.goto(f"{base}/folder/{item}")
@@ -141,11 +139,11 @@ def test_a_citizens_whole_journey(journey_portal, browser, language, tmp_path):
         pdf.write_bytes(b"%PDF-1.4\n% rokotustodistus\n")
         page.locator(f"#reply-{thread}").fill("Tässä todistus.")
         page.locator(f"#reply-file-{thread}").set_input_files(str(pdf))
-        page.locator(f"form[action$='/messages/{thread}'] button[type=submit]").click()
-        page.wait_for_url(re.compile(rf"/folder/{item}\?done=sent"))
-        assert "rokotus.pdf" in page.locator("main").inner_text()
+        click_and_wait(page, page.locator(f"form[action$='/messages/{thread}'] button[type=submit]"),
+                       url=re.compile(rf"/folder/{item}\?done=sent"))
+        expect(page.locator("main")).to_contain_text("rokotus.pdf")
         page.goto(f"{base}/folder")
-        assert page.locator(f"[data-item='{item}'] .new-label").count() == 0
+        expect(page.locator(f"[data-item='{item}'] .new-label")).to_have_count(0)
         # The hourly sweep at 10:00 Helsinki time: an e-mail and a text message in the customer's language
         # (opening the item removed the label, not the news; the customer's own reply is not news).
         email = f"journey-{language}@example.fi"

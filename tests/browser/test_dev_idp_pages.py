@@ -10,8 +10,9 @@ import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import problems_at_every_size
+from tests.browser.conftest import click_and_wait, new_context, problems_at_every_size
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +48,7 @@ def authorize_url(portal: str, language: str = "en", **overrides) -> tuple[str, 
 
 @pytest.fixture
 def no_js_page(browser):
-    context = browser.new_context(bypass_csp=True, java_script_enabled=False, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    context = new_context(browser, java_script_enabled=False)
     tab = context.new_page()
     yield tab
     context.close()
@@ -60,27 +60,18 @@ def test_bank_screens_are_accessible(portal, page, language):
     page.goto(url)
     assert page.locator("html").get_attribute("lang") == language
     assert_accessible(page)
-    page.locator("form[action$='/dev-idp/bank'] button").click()
-    page.wait_for_url(re.compile(r"/dev-idp/bank$"))
+    click_and_wait(page, page.locator("form[action$='/dev-idp/bank'] button"), url=re.compile(r"/dev-idp/bank$"))
     assert_accessible(page)
-    page.get_by_role("button", name="Nordea").click()
-    page.wait_for_url(re.compile(r"/dev-idp/bank/nordea$"))
+    click_and_wait(page, page.get_by_role("button", name="Nordea"), url=re.compile(r"/dev-idp/bank/nordea$"))
     assert_accessible(page)
     page.locator("#user-id").fill("123456")
     page.locator("#code").fill("0000")
-    page.locator("button[name=action][value=ok]").click()
-    page.locator("#error-summary").wait_for()
-    assert page.locator("#user-id").input_value() == "123456"
+    click_and_wait(page, page.locator("button[name=action][value=ok]"))
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#user-id")).to_have_value("123456")
     assert_accessible(page)
-    page.locator(".devidp-tabs a").nth(1).click()
-    page.wait_for_url(re.compile(r"tab=card"))
+    click_and_wait(page, page.locator(".devidp-tabs a").nth(1), url=re.compile(r"tab=card"))
     assert_accessible(page)
-
-
-def click_and_wait(page, locator):
-    """Click something that loads another page, and wait for that page (axe must not run mid-way)."""
-    with page.expect_navigation():
-        locator.click()
 
 
 def test_personal_methods_error_states_are_accessible(portal, page):
@@ -113,8 +104,8 @@ def test_katso_and_the_invalid_request_page_are_accessible(portal, page):
     assert_accessible(page)
     page.locator("#username").fill("testiyritys-kayttaja")
     page.locator("#password").fill("wrong")
-    page.locator("button[name=action][value=ok]").click()
-    page.locator("#error-summary").wait_for()
+    click_and_wait(page, page.locator("button[name=action][value=ok]"))
+    expect(page.locator("#error-summary")).to_be_visible()
     assert_accessible(page)
     bad, _ = authorize_url(portal, "en", client_id="nobody")
     response = page.goto(bad)
@@ -134,10 +125,10 @@ def test_success_continues_by_itself_with_javascript(portal, page):
     page.goto(url)
     page.locator("#username").fill("esimerkkiyhdistys-paakayttaja")
     page.locator("#password").fill("katso1234")
-    page.locator("button[name=action][value=ok]").click()
-    page.locator("h2", has_text="The identification was successful").wait_for()
+    click_and_wait(page, page.locator("button[name=action][value=ok]"))
+    expect(page.locator("h2", has_text="The identification was successful")).to_be_visible()
     assert_accessible(page)
-    page.wait_for_url(re.compile("^" + re.escape(redirect_uri(portal))), timeout=8_000)
+    page.wait_for_url(re.compile("^" + re.escape(redirect_uri(portal))))  # by itself, after 3 seconds
     query = parse_qs(urlsplit(arrived[0]).query)
     assert set(query) == {"code", "state"} and query["state"] == [state]
 
@@ -146,13 +137,17 @@ def test_everything_works_without_javascript(portal, no_js_page):
     page = no_js_page
     url, state = authorize_url(portal, "en")
     page.goto(url)
-    page.get_by_role("button", name="Certificate card").click()
+    click_and_wait(page, page.get_by_role("button", name="Certificate card"))
     page.locator("label[for=certificate-nordea-testaaja]").click()  # HDS draws the radio on the label
     page.get_by_label("PIN 1").fill("1234")
-    page.get_by_role("button", name="OK").click()
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="OK").click()
     button = page.get_by_role("link", name="Continue to the service")
-    button.wait_for()
-    page.wait_for_timeout(3500)  # nothing happens by itself without JavaScript
+    expect(button).to_be_visible()
+    # Nothing continues by itself without JavaScript: no page can leave by itself but through a
+    # Refresh header or a <meta http-equiv="refresh">, and the success page has neither.
+    assert "refresh" not in navigation.value.all_headers()
+    assert page.locator("meta[http-equiv='refresh' i]").count() == 0
     assert "/dev-idp/" in page.url
     href = button.get_attribute("href")
     assert href.startswith(redirect_uri(portal) + "?") and parse_qs(urlsplit(href).query)["state"] == [state]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, fill_dog_declaration, sign_in_with_bank_codes
+from tests.browser.conftest import assert_accessible, click_and_wait, fill_dog_declaration, sign_in_with_bank_codes
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.browser
 def send_a_dog_declaration(page, portal) -> str:
     fill_dog_declaration(page, portal, address=("Åsankatu 2", "00100", "Helsingfors"),
                          dog=("Bella", "Labrador", "female", "3.3.2020"), dogs="2")
-    page.get_by_role("button", name="Send", exact=True).click()
+    click_and_wait(page, page.get_by_role("button", name="Send", exact=True))
     return re.search(r"\d{6}", page.locator(".sent-message").inner_text()).group(0)
 
 
@@ -22,27 +23,27 @@ def test_the_folder_lists_expands_and_opens_an_item(portal, page):
     sign_in_with_bank_codes(page, portal, user_id="234567", email="asa@example.fi")
     item = send_a_dog_declaration(page, portal)
     page.goto(f"{portal}/folder?lang=en")
-    assert f"Dog declaration ({item})" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(f"Dog declaration ({item})")
     assert_accessible(page)
 
-    assert page.get_by_role("link", name=re.compile(rf"^Open the information\W+Dog declaration \({item}\)$")).is_visible()
+    expect(page.get_by_role("link", name=re.compile(rf"^Open the information\W+Dog declaration \({item}\)$"))).to_be_visible()
     link = page.locator(f'[data-item="{item}"] a.open-item')
-    link.click()
-    page.locator(f"#details-{item}").wait_for()
-    assert link.get_attribute("aria-expanded") == "true" and link.inner_text().startswith("Close information")
-    assert "Use as template" in page.locator(f"#details-{item}").inner_text()
+    link.click()  # JavaScript expands the item in place: no new page
+    expect(page.locator(f"#details-{item}")).to_contain_text("Use as template")
+    expect(link).to_have_attribute("aria-expanded", "true")
+    expect(link).to_have_text(re.compile(r"^\s*Close information"), use_inner_text=True)
 
     page.goto(f"{portal}/folder/{item}")
     assert_accessible(page)
-    page.get_by_role("link", name="Show application").click()
-    assert "Bella" in page.locator("main").inner_text()
+    click_and_wait(page, page.get_by_role("link", name="Show application"))
+    expect(page.locator("main")).to_contain_text("Bella")
     assert_accessible(page)
     page.go_back()
-    page.get_by_role("link", name="Complement", exact=True).click()
-    page.get_by_role("button", name="Send the complement").click()  # empty: an error
-    page.locator("#error-summary").wait_for()
+    click_and_wait(page, page.get_by_role("link", name="Complement", exact=True))
+    click_and_wait(page, page.get_by_role("button", name="Send the complement"))  # empty: an error
+    expect(page.locator("#error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Complement", exact=True).fill("Bellalla on uusi mikrosiru.")
-    page.get_by_role("button", name="Send the complement").click()
-    page.get_by_text("The complement was sent").wait_for()
-    assert "Complemented" in page.locator("main").inner_text()
+    click_and_wait(page, page.get_by_role("button", name="Send the complement"))
+    expect(page.get_by_text("The complement was sent")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Complemented")

@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import at_the_bank, axe_violations, sign_in_with_bank_codes, sign_in_with_katso
+from tests.browser.conftest import (at_the_bank, axe_violations, back_from_the_provider, click_and_wait, new_context,
+                                    press_and_wait, sign_in_with_bank_codes, sign_in_with_katso)
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
 
 
 def new_page(browser, **options):
-    context = browser.new_context(bypass_csp=True, **options)
-    context.set_default_timeout(15_000)
+    context = new_context(browser, **options)
     return context, context.new_page()
 
 
@@ -33,13 +34,13 @@ def test_two_people_of_an_organisation_share_its_folder_and_a_personal_sign_in_d
     try:
         sign_in_with_katso(first, portal, "testiyritys-paakayttaja")
         first.goto(f"{portal}/e-services/arts-and-culture-grants/form?lang=en")
-        first.get_by_role("button", name="Save as draft").click()
-        first.get_by_text("The draft was saved", exact=True).wait_for()
+        click_and_wait(first, first.get_by_role("button", name="Save as draft"))
+        expect(first.get_by_text("The draft was saved", exact=True)).to_be_visible()
         sign_in_with_katso(second, portal, "testiyritys-kayttaja")
         second.goto(f"{portal}/folder?lang=en")
-        assert "arts and culture grants" in second.locator("main").inner_text().lower()
+        expect(second.locator("main")).to_contain_text(re.compile("arts and culture grants", re.IGNORECASE))
         second.goto(f"{portal}/?lang=en")
-        assert "You are signed in for Testiyritys Oy." in second.locator("main").inner_text()
+        expect(second.locator("main")).to_contain_text("You are signed in for Testiyritys Oy.")
         sign_in_with_bank_codes(personal, portal, "123456")  # Nordea Testaaja is also Testiyritys Oy's main user
         personal.goto(f"{portal}/folder?lang=en")
         drafts = personal.locator("section[aria-labelledby=drafts-title]").inner_text()
@@ -57,24 +58,25 @@ def test_the_timeout_warning_continue_and_nothing_lost_when_it_runs_out(browser)
             sign_in_with_bank_codes(page, portal, "234567")
             page.goto(f"{portal}/profile?lang=en")
             dialog = page.locator("dialog#session-warning")
-            dialog.wait_for(state="visible", timeout=25_000)
+            expect(dialog).to_be_visible(timeout=40_000)  # by 30 s before the 40-second session ends
             assert "You will soon be signed out" in dialog.inner_text()
             assert axe_violations(page) == []
-            dialog.get_by_role("button", name="Continue").click()
-            dialog.wait_for(state="hidden")
+            dialog.get_by_role("button", name="Continue").click()  # JavaScript: no new page
+            expect(dialog).to_be_hidden()
             status = page.evaluate("fetch('/session/status').then(r => r.json())")
             assert status["signed_in"] and status["seconds_left"] > 30
 
             page.goto(f"{portal}/e-services/dog-declaration/form?lang=en")
             page.get_by_label("Street address").fill("Kirjoitettu ennen aikakatkaisua 7")
             # Let it run out: the page posts what is in the form, the person signs in again and is back.
+            # (the ceiling: the 40-second session's end, plus a loaded machine)
             page.wait_for_url(re.compile(r"/sign-in\?"), timeout=90_000)
-            assert page.locator(".announcements", has_text="You were signed out").is_visible()
-            page.get_by_role("link", name="Sign in as a personal customer").click()
+            expect(page.locator(".announcements", has_text="You were signed out")).to_be_visible()
+            click_and_wait(page, page.get_by_role("link", name="Sign in as a personal customer"))
             at_the_bank(page, "234567")
-            page.wait_for_url(re.compile(r"/drafts/[0-9a-f]{32}/pages/1"))
-            assert page.get_by_text("Your answers were kept").is_visible()
-            assert page.get_by_label("Street address").input_value() == "Kirjoitettu ennen aikakatkaisua 7"
+            assert re.search(r"/drafts/[0-9a-f]{32}/pages/1", page.url)
+            expect(page.get_by_text("Your answers were kept")).to_be_visible()
+            expect(page.get_by_label("Street address")).to_have_value("Kirjoitettu ennen aikakatkaisua 7")
         finally:
             context.close()
 
@@ -85,33 +87,26 @@ def test_a_journey_on_a_phone_through_the_menu(portal, browser):
         sign_in_with_bank_codes(page, portal, "345678")
         assert page.locator(".main-menu--wide").is_hidden()
         page.locator("summary", has_text="Menu").click()
-        page.get_by_role("navigation", name="Main menu").get_by_role("link", name="E-services").click()
-        page.wait_for_url(re.compile(r"/e-services$"))
+        click_and_wait(page, page.get_by_role("navigation", name="Main menu").get_by_role("link", name="E-services"),
+                       url=re.compile(r"/e-services$"))
         page.get_by_label("Search word").fill("dog")
-        page.get_by_role("button", name="Search", exact=True).click()
-        page.wait_for_url(re.compile(r"q=dog"))
-        page.get_by_role("link", name=re.compile(r"^More about the service\W+Dog declaration$")).click()
-        assert page.locator("h1").inner_text() == "Dog declaration"
+        click_and_wait(page, page.get_by_role("button", name="Search", exact=True), url=re.compile(r"q=dog"))
+        click_and_wait(page, page.get_by_role("link", name=re.compile(r"^More about the service\W+Dog declaration$")))
+        expect(page.locator("h1")).to_have_text("Dog declaration")
         page.locator("summary", has_text="Menu").click()
-        page.get_by_role("navigation", name="Main menu").get_by_role("link", name="My profile").click()
-        assert "My profile" in page.locator("h1").inner_text()
+        click_and_wait(page, page.get_by_role("navigation", name="Main menu").get_by_role("link", name="My profile"))
+        expect(page.locator("h1")).to_contain_text("My profile")
         assert axe_violations(page) == []
     finally:
         context.close()
 
 
 def tab_to(page, selector, limit=80):
-    """Press Tab until the element matching ``selector`` has the focus (after any navigation settles)."""
-    from playwright.sync_api import Error
-
-    page.wait_for_load_state()
+    """Press Tab until the element matching ``selector`` has the focus. Called on a page that has
+    loaded: every key that loads another page is pressed with ``press_and_wait``."""
     for _ in range(limit):
-        try:
-            if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
-                return
-        except Error:  # a navigation started by the last key is still under way
-            page.wait_for_load_state()
-            continue
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} never got the focus")
 
@@ -121,9 +116,9 @@ def test_signing_in_and_a_whole_form_with_the_keyboard_only(portal, browser):
     try:
         page.goto(f"{portal}/sign-in?lang=en")
         tab_to(page, "a[href*='customer=personal']")
-        page.keyboard.press("Enter")
+        press_and_wait(page, "Enter")
         tab_to(page, "form[action$='/dev-idp/card'] button")
-        page.keyboard.press("Enter")
+        press_and_wait(page, "Enter")
         # Åsa, not Nordea Testaaja (whose first sign-in test_sign_in.py checks): Tab reaches the radio
         # group, the arrow keys choose within it.
         tab_to(page, "input[name=certificate]")
@@ -134,16 +129,12 @@ def test_signing_in_and_a_whole_form_with_the_keyboard_only(portal, browser):
         assert page.evaluate("() => document.activeElement.checked && document.activeElement.value") == "asa-testare"
         tab_to(page, "#pin")
         page.keyboard.type("1234")
-        page.keyboard.press("Enter")
-        # "The identification was successful": the page continues by itself after 3 seconds; Enter on
-        # the focused "Continue to the service" link does the same at once.
-        page.get_by_text("The identification was successful").wait_for()
-        try:
-            tab_to(page, "a[data-auto-continue]", limit=10)
-            page.keyboard.press("Enter")
-        except AssertionError:
-            pass  # it already continued by itself
-        page.wait_for_url(re.compile(r"/(register)?$"))
+        press_and_wait(page, "Enter")
+        # "The identification was successful": the page continues by itself after 3 seconds (no key
+        # needed; a key pressed on its link could race that timer).
+        expect(page.get_by_text("The identification was successful")).to_be_visible()
+        page.wait_for_url(back_from_the_provider)
+        assert re.search(r"/(register)?$", page.url), page.url
         if page.url.endswith("/register"):
             tab_to(page, "#email")
             page.keyboard.type("keyboard@example.fi")
@@ -154,13 +145,13 @@ def test_signing_in_and_a_whole_form_with_the_keyboard_only(portal, browser):
             tab_to(page, "#consent-yes")
             page.keyboard.press("Space")
             tab_to(page, "form[action$='/register'] button[type=submit]")
-            page.keyboard.press("Enter")
-            page.wait_for_url(re.compile(r"/$"))
+            press_and_wait(page, "Enter")
+            assert re.search(r"/$", page.url), page.url
 
         page.goto(f"{portal}/e-services/referee-fee?lang=en")
         tab_to(page, "a.go-to-service")
-        page.keyboard.press("Enter")
-        page.wait_for_url(re.compile(r"/form$"))
+        press_and_wait(page, "Enter")
+        assert page.url.endswith("/form"), page.url
         from chalicelib.forms.store import form_for
 
         form = form_for("referee-fee")
@@ -180,10 +171,10 @@ def test_signing_in_and_a_whole_form_with_the_keyboard_only(portal, browser):
                     page.keyboard.type({"email": "a@example.fi", "phone": "+358401234567", "date": "1.6.2026",
                                         "number": "1", "postal_code": "00100"}.get(field.type, "Vastaus"))
             tab_to(page, "button.eform__next")
-            page.keyboard.press("Enter")
-            page.wait_for_url(re.compile(rf"/pages/{number + 1}$"))
+            press_and_wait(page, "Enter")
+            assert page.url.endswith(f"/pages/{number + 1}"), page.url
         tab_to(page, "form[action$='/send'] button")
-        page.keyboard.press("Enter")
-        assert re.search(r"item number \d{6}", page.locator(".sent-message").inner_text())
+        press_and_wait(page, "Enter")
+        expect(page.locator(".sent-message")).to_contain_text(re.compile(r"item number \d{6}"))
     finally:
         context.close()

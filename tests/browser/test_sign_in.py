@@ -5,58 +5,57 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, click_and_wait, continue_to_the_service
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_resident_signs_in_with_bank_codes_registers_and_signs_out(portal, page):
     page.goto(f"{portal}/e-services/dog-declaration?lang=en")
-    page.get_by_role("link", name="Sign in: e-services").click()
+    click_and_wait(page, page.get_by_role("link", name="Sign in: e-services"))
     assert_accessible(page)
-    page.get_by_role("link", name="Sign in as a personal customer").click()
+    click_and_wait(page, page.get_by_role("link", name="Sign in as a personal customer"))
 
     # The provider's screens: bank access codes, Nordea, user ID and code.
-    page.locator("form[action$='/dev-idp/bank'] button").click()
-    page.get_by_role("button", name="Nordea").click()
+    click_and_wait(page, page.locator("form[action$='/dev-idp/bank'] button"))
+    click_and_wait(page, page.get_by_role("button", name="Nordea"))
     page.locator("#user-id").fill("123456")
     page.locator("#code").fill("1234")
-    page.locator("button[name=action][value=ok]").click()
-    page.get_by_text("The identification was successful").wait_for()
-    page.get_by_role("link", name="Continue to the service").click()
+    click_and_wait(page, page.locator("button[name=action][value=ok]"))
+    expect(page.get_by_text("The identification was successful")).to_be_visible()
+    continue_to_the_service(page)
 
     # First sign-in: registration.
-    page.wait_for_url(re.compile(r"/register$"))
-    assert page.locator("h1").inner_text() == "Registration"
-    page.get_by_role("button", name="Register").click()  # nothing filled in: errors
-    assert page.locator("#error-summary").is_visible()
+    assert page.url.endswith("/register")
+    expect(page.locator("h1")).to_have_text("Registration")
+    click_and_wait(page, page.get_by_role("button", name="Register"))  # nothing filled in: errors
+    expect(page.locator("#error-summary")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("E-mail address", exact=True).fill("nordea.testaaja@example.fi")
     page.locator("label[for=methods-email]").click()
     page.locator("label[for=language-en]").click()
     page.locator("label[for=consent-yes]").click()
-    page.get_by_role("button", name="Register").click()
+    click_and_wait(page, page.get_by_role("button", name="Register"), url=re.compile(r"/$"))
 
-    page.wait_for_url(re.compile(r"/$"))
-    assert page.locator("h1").inner_text() == "Welcome, Portaalia Nordea Testaaja"
+    expect(page.locator("h1")).to_have_text("Welcome, Portaalia Nordea Testaaja")
     assert page.locator("dialog#session-warning").count() == 1 and not page.locator("dialog#session-warning").is_visible()
     assert_accessible(page)
 
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="My profile").click()
-    assert "210281-9988" in page.locator("main").inner_text()
-    assert "21.2.1981" in page.locator("main").inner_text()
+    click_and_wait(page, page.get_by_role("navigation", name="Main menu").get_by_role("link", name="My profile"))
+    expect(page.locator("main")).to_contain_text("210281-9988")
+    expect(page.locator("main")).to_contain_text("21.2.1981")
     assert_accessible(page)
-    page.get_by_role("link", name="Edit").click()
+    click_and_wait(page, page.get_by_role("link", name="Edit"))
     assert_accessible(page)
     page.get_by_label("Mobile phone number").fill("+358 40 123 0001")
     page.locator("label[for=methods-sms]").click()
-    page.get_by_role("button", name="Save").click()
-    assert "+358401230001" in page.locator("main").inner_text()
+    click_and_wait(page, page.get_by_role("button", name="Save"))
+    expect(page.locator("main")).to_contain_text("+358401230001")
 
-    page.get_by_role("button", name="Sign out").first.click()
-    page.wait_for_url(re.compile(r"/signed-out$"))
-    assert "close all browser windows" in page.locator("main").inner_text()
+    click_and_wait(page, page.get_by_role("button", name="Sign out").first, url=re.compile(r"/signed-out$"))
+    expect(page.locator("main")).to_contain_text("close all browser windows")
     assert_accessible(page)
     page.goto(f"{portal}/profile")
     page.wait_for_url(re.compile(r"/sign-in\?next="))

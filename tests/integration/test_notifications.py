@@ -350,23 +350,6 @@ def test_a_change_younger_than_the_settle_time_waits_for_the_next_hour(sweep_env
     assert sweep().emails == 1
 
 
-@pytest.fixture
-def atomic_dynamodb(monkeypatch):
-    """DynamoDB checks a condition and writes atomically; moto's in-process backend does not lock,
-    so two threads could both pass a check. A lock around its writes restores DynamoDB's guarantee."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("update_item", "put_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self, *args, _original=original, **kwargs):
-            with lock:
-                return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
-
-
 class SlowRecordingSender:
     """Stands in for SES/SNS: a little latency, and a record of every message handed over."""
 
@@ -387,7 +370,8 @@ class SlowRecordingSender:
             self.texts.append((phone, text))
 
 
-def test_two_sweeps_at_the_same_time_send_every_notification_exactly_once(sweep_env, atomic_dynamodb):
+@pytest.mark.race
+def test_two_sweeps_at_the_same_time_send_every_notification_exactly_once(sweep_env):
     from chalicelib import folder
 
     customers = [profile(methods=("email", "sms"), email=f"c{n}@example.fi", phone=f"+3584090{n:05d}")

@@ -53,6 +53,7 @@ def _in_lockstep(monkeypatch, parties: int):
     monkeypatch.setattr(folder, "_add_event", add_event)
 
 
+@pytest.mark.race
 def test_of_two_racing_changes_from_one_status_one_wins_and_the_other_is_a_conflict(number, monkeypatch):
     from chalicelib import folder
     from chalicelib.errors import Conflict
@@ -80,6 +81,7 @@ def test_of_two_racing_changes_from_one_status_one_wins_and_the_other_is_a_confl
     assert _history_is_valid(events)
 
 
+@pytest.mark.race
 def test_many_racing_changes_leave_a_valid_history(number, monkeypatch):
     from chalicelib import folder
     from chalicelib.errors import Conflict
@@ -158,6 +160,7 @@ def test_a_crash_before_the_notification_is_written_records_nothing(number, monk
     assert _profile().notify_pending_since is None
 
 
+@pytest.mark.race
 def test_concurrent_messages_each_leave_a_notification(number):
     from chalicelib import folder
 

@@ -31,3 +31,23 @@ def test_a_wrong_value_stops_the_start(name, value):
 def test_prod_has_no_development_provider():
     settings = Settings.from_environment({"PORTAL_STAGE": "prod"})
     assert not settings.dev_idp_enabled and not settings.accept_test_identity_codes
+
+
+def test_the_table_names_are_read_once_when_the_models_are_first_imported(monkeypatch):
+    """As config.py and models/base.py say: a fresh read of the settings changes everything but the
+    table names, which the model classes took from PORTAL_TABLE_PREFIX when they were imported (the
+    test stage's prefix, set by tests/conftest.py before anything of ours was imported)."""
+    from chalicelib.config import settings
+    from chalicelib.models import all_models
+
+    names = {model.__name__: model.Meta.table_name for model in all_models()}
+    assert all(name.startswith("eservices-test-") for name in names.values()), names
+    monkeypatch.setenv("PORTAL_TABLE_PREFIX", "eservices-elsewhere-")
+    settings.cache_clear()
+    try:
+        assert settings().table_prefix == "eservices-elsewhere-"
+        assert {model.__name__: model.Meta.table_name for model in all_models()} == names
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
+    assert settings().table_prefix == "eservices-test-"

@@ -69,6 +69,7 @@ def test_the_token_bucket_allows_a_burst_then_the_rate():
     assert time.now == pytest.approx(2.0)  # then five a second
 
 
+@pytest.mark.race
 def test_the_token_bucket_is_shared_by_threads():
     import threading
     import time

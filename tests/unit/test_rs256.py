@@ -67,6 +67,7 @@ def test_pyjwt_uses_our_rs256():
     assert "RS256" in jwt.api_jws._jws_global_obj.get_algorithms()
 
 
+@pytest.mark.race
 def test_registering_replaces_pyjwts_own_handler_once_from_many_threads():
     jwt.unregister_algorithm("RS256")
     jwt.register_algorithm("RS256", jwt.algorithms.RSAAlgorithm(jwt.algorithms.RSAAlgorithm.SHA256))
