@@ -24,6 +24,7 @@ BUNDLES = {
     "form.js": [SOURCES / "form.js"],
     "folder.js": [SOURCES / "folder.js"],
     "devidp.js": [SOURCES / "devidp.js"],
+    "favicon.svg": [SOURCES / "favicon.svg"],  # also served at /favicon.ico (handlers/static.py)
 }
 
 

@@ -43,7 +43,7 @@ def _decode_cursor(cursor: str | None, division_id: str) -> dict | None:
             raise ValueError
         if not all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values()):
             raise ValueError
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, RecursionError, binascii.Error, UnicodeDecodeError):
         raise Invalid({"cursor": "the cursor is not one this API gave"}) from None
     return key
 

@@ -87,7 +87,7 @@ def _decode_cursor(cursor: str | None, sort_id: str, page: int) -> dict | None:
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, RecursionError, binascii.Error, UnicodeDecodeError):
         return None
     if not isinstance(data, dict) or set(data) != {"s", "k", "i", "d", "p"}:
         return None
@@ -207,7 +207,7 @@ def drafts(owner_id: str, cursor: str | None = None) -> DraftsPage:
     if cursor and len(cursor) <= 64:
         try:
             draft_id = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)).decode()
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, RecursionError, binascii.Error, UnicodeDecodeError):
             draft_id = ""
         if len(draft_id) == 32 and all(ch in "0123456789abcdef" for ch in draft_id):
             start = {"owner_id": {"S": owner_id}, "draft_id": {"S": draft_id}}

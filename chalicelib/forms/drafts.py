@@ -6,6 +6,7 @@ when a page has errors; identity fields are always taken from the identification
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +20,16 @@ from chalicelib.i18n import N_, Message
 
 HARD_LIMIT = 10000  # characters kept of any one answer, whatever the field's own limit
 CONTROL_FIELDS = {"csrf_token", "action", "new", "remove_attachment", "page"}
+_DRAFT_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as the portal makes them
+
+
+def check_draft_id(draft_id: str | None) -> str:
+    """The one check of a draft id from a URL, for every draft route (autosave and a restored post
+    included): 32 lower-case hex digits, as ``uuid.uuid4().hex`` makes them, else NotFound, before
+    anything is read or written. A tampered id never becomes a draft."""
+    if not isinstance(draft_id, str) or not _DRAFT_ID.fullmatch(draft_id):
+        raise NotFound("draft")
+    return draft_id
 
 
 @dataclass
@@ -61,8 +72,7 @@ def load(owner: Owner, draft_id: str):
 
     from chalicelib.models.forms import DraftModel
 
-    if not draft_id or len(draft_id) != 32 or not draft_id.isalnum():
-        raise NotFound("draft")
+    check_draft_id(draft_id)
     try:
         draft = DraftModel.get(owner.owner_id, draft_id)
     except DoesNotExist:

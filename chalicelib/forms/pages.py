@@ -61,8 +61,7 @@ def new_draft(owner: drafts.Owner, draft_id: str, form: FormDefinition):
 
 
 def _draft_to_fill(owner: drafts.Owner, draft_id: str, new_service_id: str | None):
-    if not draft_id or len(draft_id) != 32 or not draft_id.isalnum():
-        raise NotFound("draft")
+    drafts.check_draft_id(draft_id)
     if new_service_id:
         form = form_of(new_service_id)
         return new_draft(owner, draft_id, form), form, True

@@ -5,7 +5,6 @@ Domain modules are imported inside the views: every cold start imports this modu
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from chalicelib.web.responses import json_response
 bp = Blueprint(__name__)
 log = logging.getLogger("portal.api")
 MAX_BODY = 8 * 1024 * 1024
+MAX_JSON_DEPTH = 8  # the bodies' own depth is 3 (a message's attachments); docs/api.md
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
           409: "Conflict", 413: "Content Too Large", 415: "Unsupported Media Type", 422: "Unprocessable Content",
           500: "Internal Server Error"}
@@ -85,6 +85,8 @@ def api_view(fn):
         except Conflict as conflict:
             return problem(409, str(conflict))
         except TooLarge as too_large:
+            if "body" in too_large.errors:
+                return problem(413, "The body is larger than 8 MB.")
             return problem(413, "A file is larger than 2 MB.", [{"field": k, "message": str(v)} for k, v in too_large.errors.items()])
         except UnsupportedType as unsupported:
             return problem(415, "A file is not of an allowed type (PDF, JPEG, PNG, DOCX).",
@@ -101,13 +103,19 @@ def api_view(fn):
 
 
 def _json_body(request, model):
+    """The body as ``model``: size (MAX_BODY) and depth (MAX_JSON_DEPTH) are checked before parsing;
+    anything the parser refuses is a 400 (invalid UTF-8 or JSON, too deep), never a 500."""
+    from chalicelib.bounded_json import JsonRefused, loads
+
     content_type = (request.headers or {}).get("content-type", "")
     if not content_type.split(";")[0].strip().lower() == "application/json":
         raise _UnsupportedMedia()
     try:
-        data = json.loads(request.raw_body or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise Invalid({"body": "the body is not valid JSON"}) from None
+        data = loads(request.raw_body or b"", max_bytes=MAX_BODY, max_depth=MAX_JSON_DEPTH)
+    except JsonRefused as refused:
+        if refused.too_large:
+            raise TooLarge({"body": refused.reason}) from None
+        raise Invalid({"body": refused.reason}) from None
     return model.model_validate(data)
 
 

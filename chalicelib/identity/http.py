@@ -42,7 +42,7 @@ def request_json(method: str, url: str, body: bytes | None = None, headers: dict
     response = transport(method, url, body, {"Accept": "application/json", **(headers or {})})
     try:
         data = json.loads(response.body or b"{}")
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise ProviderUnavailable(f"{url.split('?')[0]} answered {response.status} without JSON") from error
     if not isinstance(data, dict):
         raise ProviderUnavailable(f"{url.split('?')[0]} answered a JSON {type(data).__name__}")

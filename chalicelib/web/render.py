@@ -12,18 +12,9 @@ from chalicelib.templating import format_date, format_datetime, render
 from chalicelib.web.assets import hashed_name
 from chalicelib.web.preferences import TEXT_SIZES, read_preferences
 from chalicelib.web.request import WebRequest
-from chalicelib.web.responses import clear_cookie
+from chalicelib.web.responses import clear_cookie, security_headers
 from chalicelib.web.urls import url
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
 
 
 class Page:
@@ -117,10 +108,8 @@ class Page:
             "Content-Type": "text/html; charset=utf-8",
             "Cache-Control": "no-store",
             "Content-Language": self.language,
-            **SECURITY_HEADERS,
+            **security_headers(),
         }
-        if settings().secure_cookies:
-            all_headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if self.cookies:
             all_headers["Set-Cookie"] = list(self.cookies)
         all_headers.update(headers or {})

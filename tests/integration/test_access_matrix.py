@@ -45,6 +45,7 @@ MATRIX = [
     ("POST", "/e-services/{service_id}/form/check", "/e-services/dog-declaration/form/check",
      {"field": "postal_code", "value": "00100"}, web(303, 200)),
     ("GET", "/static/{name}", "{asset}", None, same(200)),
+    ("GET", "/favicon.ico", "/favicon.ico", None, same(200)),
     ("GET", "/feedback", "/feedback", None, same(200)),
     ("POST", "/feedback", "/feedback", {"message": "Hyvä", "token": "{token}"}, same(303)),
     ("GET", "/feedback/thanks", "/feedback/thanks", None, same(200)),
@@ -186,8 +187,15 @@ def _request(client, world, role, method, path, body):
 
 @pytest.mark.parametrize("method, route, path, body, expected", MATRIX, ids=[f"{m} {r}" for m, r, *_ in MATRIX])
 def test_the_matrix(client, world, method, route, path, body, expected):
-    answers = {role: _request(client, world, role, method, path, body).status_code for role in ROLES}
-    assert answers == expected
+    responses = {role: _request(client, world, role, method, path, body) for role in ROLES}
+    assert {role: r.status_code for role, r in responses.items()} == expected
+    # Every answer of every route, whatever its status and type (page, JSON, problem+json, static
+    # file, redirect), carries the security headers.
+    from chalicelib.web.responses import SECURITY_HEADERS
+
+    for role, response in responses.items():
+        missing = {name: value for name, value in SECURITY_HEADERS.items() if response.headers.get(name) != value}
+        assert not missing, (role, response.status_code, missing)
 
 
 def test_a_non_owner_never_learns_that_an_item_exists(client, world):

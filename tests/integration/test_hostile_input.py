@@ -133,3 +133,90 @@ def test_malformed_bodies_and_wrong_content_types(client, world, body, content_t
     for path in (f"/folder/{world['item']}/complement", f"/drafts/{world['draft']}/pages/2", "/feedback", "/profile/edit"):
         response = client.post(path, body=body, headers={"Cookie": f"sid={a['sid']}", "Content-Type": content_type})
         assert response.status_code in (400, 403, 415), (path, response.status_code)
+
+
+# Issue 15: JSON bodies, draft ids, security headers, the site icon.
+
+def _api_post(client, world, body: bytes, path="/api/v1/submissions/{item}/messages"):
+    return client.post(path.format(item=world["item"]), body=body,
+                       headers={"Authorization": f"Bearer {world['keys']['DX']}", "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 5000 + b"]" * 5000,                                  # RecursionError in json.loads
+    b'{"text": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    b'{"text": "' + b"{" * 5000 + b'"}',                        # brackets inside a string are text, not depth
+    b'{"text": "\xff\xfe caf\xe9"}',                            # not UTF-8
+    b'{"text": "\\ud800"}',                                     # a lone surrogate
+    b'{"text": ' + b"9" * 5000 + b"}",                          # past Python's 4,300-digit limit
+    b"\xef\xbb\xbf{\"text\": \"BOM\"}", b"", b"\x00", b"{\"text\": \"x\"" + b" " * 1000,
+], ids=["deep-array", "deep-field", "brackets-in-string", "not-utf8", "lone-surrogate", "long-number", "bom", "empty",
+        "nul", "truncated"])
+@pytest.mark.parametrize("path", ["/api/v1/submissions/{item}/messages", "/api/v1/submissions/{item}/status"])
+def test_hostile_json_bodies_are_problems_never_500(client, world, body, path):  # noqa: F811
+    response = _api_post(client, world, body, path)
+    assert response.status_code in (201, 400, 422), (response.status_code, response.body[:200])
+    assert response.headers["Content-Type"] in ("application/json", "application/problem+json")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    if response.status_code >= 400:
+        problem = json.loads(response.body)
+        assert problem["status"] == response.status_code and problem["title"]
+
+
+def test_deep_json_is_400_problem_json_before_parsing(client, world):  # noqa: F811
+    response = _api_post(client, world, b'{"text": "x", "author_name": ' + b"[" * 5000 + b"]" * 5000 + b"}")
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "nested deeper" in json.loads(response.body)["errors"][0]["message"]
+
+
+def test_a_json_body_over_8_mb_is_413(client, world):  # noqa: F811
+    response = _api_post(client, world, b'{"text": "' + b"x" * (8 * 1024 * 1024) + b'"}')
+    assert response.status_code == 413 and response.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("draft_id", ["x" * 900, "z" * 32, "zz-not-a-uuid", "A" * 32, "a" * 31, "a" * 33, "%00", "..",
+                                      "b" * 31 + "\u0661"])
+def test_a_draft_id_that_is_not_one_the_portal_makes_never_becomes_a_draft(client, world, draft_id):  # noqa: F811
+    from chalicelib.models.forms import DraftModel
+
+    a = world["people"]["A"]
+    before = {d.draft_id for d in DraftModel.query(a["profile_id"])}
+    headers = {"Cookie": f"sid={a['sid']}; lang=en"}
+    path = quote(draft_id, safe="")
+    autosave = post(client, f"/drafts/{path}/autosave", {"page": "1", "new": "dog-declaration", "csrf_token": a["csrf"]},
+                    headers)
+    page = post(client, f"/drafts/{path}/pages/1", {"new": "dog-declaration", "action": "save", "csrf_token": a["csrf"]},
+                headers)
+    # Every draft route answers the same for such an id: 404, as for a draft that does not exist.
+    answers = {autosave.status_code, page.status_code}
+    for route in ("", "/pages/1", "/remove"):
+        answers.add(client.get(f"/drafts/{path}{route}", headers=headers).status_code)
+    answers.add(post(client, f"/drafts/{path}/remove", {"csrf_token": a["csrf"]}, headers).status_code)
+    answers.add(post(client, f"/drafts/{path}/send", {"csrf_token": a["csrf"]}, headers).status_code)
+    assert answers == {404}
+    assert {d.draft_id for d in DraftModel.query(a["profile_id"])} == before
+
+
+def test_the_site_icon_is_served_and_linked(client, world):  # noqa: F811
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["Content-Type"] == "image/svg+xml"
+    assert icon.headers["Cache-Control"] == "public, max-age=86400"
+    assert icon.headers["X-Content-Type-Options"] == "nosniff"
+    body = icon.body.decode() if isinstance(icon.body, bytes) else icon.body
+    assert body.startswith("<svg") and "<script" not in body
+    page = client.get("/", headers={"Cookie": "lang=fi"}).body.decode()
+    from chalicelib.web.assets import hashed_name
+
+    assert f'<link rel="icon" href="/static/{hashed_name("favicon.svg")}" type="image/svg+xml">' in page
+
+
+def test_security_headers_on_answers_no_route_builds_itself(client, world):  # noqa: F811
+    """A 404 of the static handler, the API's 401, a redirect and a JSON answer of a page route."""
+    a = world["people"]["A"]
+    from chalicelib.web.responses import SECURITY_HEADERS
+
+    for response in (client.get("/static/nothing.css"), client.get("/api/v1/submissions"),
+                     client.get("/profile"), client.get("/session/status", headers={"Cookie": f"sid={a['sid']}"})):
+        assert {k: response.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS, response.status_code
