@@ -28,15 +28,17 @@ from moto import mock_aws  # noqa: E402
 @pytest.fixture
 def aws():
     """An empty, private AWS account with the portal's tables, per test. Each DynamoDB request is
-    atomic, as in DynamoDB, also when tests race threads (tests/dynamodb_atomicity.py)."""
+    atomic, as in DynamoDB, also when tests race threads (tests/dynamodb_atomicity.py), and an item
+    over 400 KB is refused, as DynamoDB refuses it (tests/dynamodb_item_size.py)."""
     from chalicelib.announcements import clear_cache
     from chalicelib.models import create_tables
     from chalicelib.models.base import connection
     from tests.dynamodb_atomicity import atomic_requests
+    from tests.dynamodb_item_size import refuse_oversized_items
 
     connection.cache_clear()  # a client made outside this mock would reach for real AWS
 
-    with mock_aws(), atomic_requests():
+    with mock_aws(), atomic_requests(), refuse_oversized_items():
         import boto3
 
         create_tables()

@@ -294,6 +294,9 @@ def _store_files(uploads, kind: str) -> list[dict]:
     from chalicelib.forms import attachments as files
 
     uploads = [u for u in uploads if u.filename or u.content]
+    beyond = files.beyond_totals([], uploads, draft=False)
+    if beyond:
+        raise Invalid({"files": beyond})
     for upload in uploads:
         try:
             files.check_upload(upload)

@@ -1,5 +1,10 @@
 """Attachments: at most 2 MB, of an allowed type judged by content (not by name), stored in the
 private bucket with server-side encryption under an unguessable key. Never served back to customers.
+
+How many: each file field of a form takes ``FormField.max_files`` files (one by default); a draft,
+and a complement or a reply, has at most ``MAX_FILES`` files of at most ``MAX_TOTAL_BYTES`` in all
+(``beyond_totals``). These numbers also bound the size of a DynamoDB item's attachment references
+(docs/data-model.md).
 """
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ import uuid
 from dataclasses import dataclass
 
 from chalicelib.config import settings
-from chalicelib.i18n import N_
+from chalicelib.i18n import N_, Message
 
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = 2 * 1024 * 1024  # one file
+MAX_FILES = 10  # files of one draft (all its fields together), or of one complement or reply
+MAX_TOTAL_BYTES = 15 * 1024 * 1024  # their sizes added up (below MAX_FILES * MAX_BYTES, or it could never bind)
 # Content types we accept, keyed by what `filetype` recognises in the bytes.
 ALLOWED = {
     "application/pdf": "PDF",
@@ -67,6 +74,30 @@ def check_upload(upload: Upload) -> str:
     if content_type is None:
         raise AttachmentRefused(N_("The file type is not allowed. Allowed types: PDF, JPEG, PNG and DOCX."), "type")
     return content_type
+
+
+def field_limit_error(limit: int) -> Message:
+    """The error at a file field that already has ``limit`` files (or would have more)."""
+    if limit == 1:
+        return Message(N_("This field takes one file. Remove the file first to add another."))
+    return Message(N_("This field takes at most %(max)d files. Remove a file first to add another."), {"max": limit})
+
+
+def beyond_totals(kept_sizes: list[int], new: list[Upload], *, draft: bool) -> Message | None:
+    """The error when ``new`` files added to files of ``kept_sizes`` bytes would be more than
+    MAX_FILES files or MAX_TOTAL_BYTES in all (``draft``: of a form, else of one complement or reply)."""
+    if len(kept_sizes) + len(new) > MAX_FILES:
+        if draft:
+            return Message(N_("A form can have at most %(max)d attachments. Remove an attachment first to add another."),
+                           {"max": MAX_FILES})
+        return Message(N_("You can send at most %(max)d files at a time."), {"max": MAX_FILES})
+    if sum(kept_sizes) + sum(len(u.content) for u in new) > MAX_TOTAL_BYTES:
+        mb = MAX_TOTAL_BYTES // (1024 * 1024)
+        if draft:
+            return Message(N_("The attachments of a form can be at most %(mb)d MB together. Remove an attachment first."),
+                           {"mb": mb})
+        return Message(N_("The files can be at most %(mb)d MB together."), {"mb": mb})
+    return None
 
 
 def store(upload: Upload, field: str) -> dict:

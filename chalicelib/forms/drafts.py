@@ -122,24 +122,35 @@ def apply_page(form: FormDefinition, draft, page_number: int, posted: dict[str, 
             answers[f.name] = "yes" if posted.get(f.name) == "yes" else ""
         else:
             answers[f.name] = (posted.get(f.name) or "")[:HARD_LIMIT]
+    from chalicelib.models.forms import AttachmentRef
+
     kept = [a for a in draft.attachments if a.attachment_id not in set(remove)]
     removed = [a.s3_key for a in draft.attachments if a.attachment_id in set(remove)]
     for f in page.fields:
         if f.type != "attachment":
             continue
-        for upload in uploads.get(f.name, []):
-            if not upload.filename and not upload.content:
-                continue  # the file input was left empty
-            try:
-                kept.append(files.store(upload, f.name))
-            except files.AttachmentRefused as refused:
-                upload_errors[f.name] = Message(refused.message)
+        new = [u for u in uploads.get(f.name, []) if u.filename or u.content]  # else the input was left empty
+        if not new:
+            continue
+        # Each file, then the field's and the draft's limits, before any file of the field is
+        # stored: a file refused or a limit passed stores none of them (the answers are kept).
+        try:
+            for upload in new:
+                files.check_upload(upload)
+        except files.AttachmentRefused as refused:
+            upload_errors[f.name] = Message(refused.message)
+            continue
+        beyond = (files.field_limit_error(f.file_limit) if sum(a.field == f.name for a in kept) + len(new) > f.file_limit
+                  else files.beyond_totals([int(a.size) for a in kept], new, draft=True))
+        if beyond:
+            upload_errors[f.name] = beyond
+            continue
+        kept += [AttachmentRef(**files.store(upload, f.name)) for upload in new]
     if removed:
         files.delete(removed)
-    from chalicelib.models.forms import AttachmentRef
 
     draft.answers = answers
-    draft.attachments = [a if isinstance(a, AttachmentRef) else AttachmentRef(**a) for a in kept]
+    draft.attachments = kept
     draft.page_reached = max(draft.page_reached or 1, page_number)
     draft.updated_at = clock.utcnow()
     draft.expires_at = _expiry()

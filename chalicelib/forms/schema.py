@@ -54,6 +54,13 @@ class FormField(_Strict):
     options: list[Option] = Field(default_factory=list)
     condition: Condition | None = None
     prefill: Prefill | None = None
+    # A file field: how many files it takes (one unless it says more); a draft has at most
+    # attachments.MAX_FILES in all.
+    max_files: int | None = Field(default=None, ge=1, le=10)
+
+    @property
+    def file_limit(self) -> int:
+        return self.max_files or 1
 
     @property
     def readonly(self) -> bool:
@@ -79,6 +86,8 @@ class FormField(_Strict):
             raise ValueError(f"{self.name}: minimum is above maximum")
         if self.max_length and self.type not in ("text", "textarea", "email", "phone"):
             raise ValueError(f"{self.name}: only text fields have a maximum length")
+        if self.max_files is not None and self.type != "attachment":
+            raise ValueError(f"{self.name}: only file fields take files")
         return self
 
 

@@ -81,6 +81,11 @@ MATRIX = [
      {"dog_name": "Rekku", "breed": "Pystykorva", "sex": "male", "birth_date": "1.1.2020", "microchip": "", "action": "next"},
      owned(owner=303)),
     ("POST", "/drafts/{draft_id}/autosave", "/drafts/{draft}/autosave", {"page": "2", "dog_name": "Rekku"}, owned()),
+    # A draft id the portal never makes is no draft, for anyone (issue 15: it used to become one).
+    ("POST", "/drafts/{draft_id}/autosave", "/drafts/" + "z" * 32 + "/autosave", {"page": "1", "new": "dog-declaration"},
+     web(303, 404)),
+    ("POST", "/drafts/{draft_id}/autosave", "/drafts/" + "x" * 900 + "/autosave", {"page": "1", "new": "dog-declaration"},
+     web(303, 404)),
     ("GET", "/drafts/{draft_id}/remove", "/drafts/{draft}/remove", None, owned()),
     ("POST", "/drafts/{draft_id}/remove", "/drafts/{draft}/remove", {}, owned(owner=303)),
     ("POST", "/drafts/{draft_id}/send", "/drafts/{draft}/send", {}, owned()),

@@ -220,3 +220,61 @@ def test_security_headers_on_answers_no_route_builds_itself(client, world):  # n
     for response in (client.get("/static/nothing.css"), client.get("/api/v1/submissions"),
                      client.get("/profile"), client.get("/session/status", headers={"Cookie": f"sid={a['sid']}"})):
         assert {k: response.headers.get(k) for k in SECURITY_HEADERS} == SECURITY_HEADERS, response.status_code
+
+
+# Issue 15: how many files. A single-file field took 54 files in one post, 30 posts left 1,624
+# references on one draft, a complement took 30 files at once.
+
+PDF = b"%PDF-1.4\n" + b"0" * 100
+
+
+def _multipart(client, path, sid, fields, files):
+    boundary = "hostile-files"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
+    parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+              f"Content-Type: application/pdf\r\n\r\n".encode() + content + b"\r\n" for name, filename, content in files]
+    parts.append(f"--{boundary}--\r\n".encode())
+    return client.post(path, body=b"".join(parts),
+                       headers={"Cookie": f"sid={sid}; lang=fi", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+
+PAGE_FOUR = {"additional_info": "Kirjoitettu ennen liitteitä", "dog_count": "1", "information_correct": "yes"}
+
+
+def test_a_single_file_field_takes_one_file_in_one_post_or_many(client, world):  # noqa: F811
+    from chalicelib.models.forms import DraftModel
+
+    a = world["people"]["A"]
+    path = f"/drafts/{world['draft']}/pages/4"
+    many = _multipart(client, path, a["sid"], {"csrf_token": a["csrf"], "action": "upload", **PAGE_FOUR},
+                      [("vaccination_certificate", f"{n}.pdf", PDF) for n in range(54)])
+    body = many.body.decode()
+    assert many.status_code == 400 and "Tähän kohtaan voi lisätä yhden tiedoston." in body
+    assert "Kirjoitettu ennen liitteitä" in body  # what was typed is shown again, and stored
+    draft = DraftModel.get(a["profile_id"], world["draft"])
+    assert draft.attachments == [] and draft.answers["additional_info"] == "Kirjoitettu ennen liitteitä"
+    for n in range(30):
+        answer = _multipart(client, path, a["sid"], {"csrf_token": a["csrf"], "action": "upload", **PAGE_FOUR},
+                            [("vaccination_certificate", f"{n}.pdf", PDF)])
+        assert answer.status_code == (200 if n == 0 else 400)
+    assert len(DraftModel.get(a["profile_id"], world["draft"]).attachments) == 1
+
+
+@pytest.mark.parametrize("route", ["complement", "reply"])
+def test_a_complement_or_reply_takes_at_most_10_files(client, world, route):  # noqa: F811
+    from chalicelib.models.forms import EventModel
+
+    a = world["people"]["A"]
+    path = (f"/folder/{world['item']}/complement" if route == "complement"
+            else f"/folder/{world['item']}/messages/{world['thread']}")
+    before = len(list(EventModel.query(world["item"])))
+    many = _multipart(client, path, a["sid"], {"csrf_token": a["csrf"], "text": "Tässä liitteet"},
+                      [("files", f"{n}.pdf", PDF) for n in range(30)])
+    body = many.body.decode()
+    assert many.status_code == 400 and "Voit lähettää kerralla enintään 10 tiedostoa." in body
+    assert "Tässä liitteet" in body  # the text is kept
+    assert len(list(EventModel.query(world["item"]))) == before
+    ten = _multipart(client, path, a["sid"], {"csrf_token": a["csrf"], "text": "Tässä liitteet"},
+                     [("files", f"{n}.pdf", PDF) for n in range(10)])
+    assert ten.status_code == 303
+    assert [len(e.attachments) for e in EventModel.query(world["item"])][-1] == 10
