@@ -50,13 +50,11 @@ def folder_list(page):
 def _item_page(page, item_number, *, status=200, errors=None, typed=None, focus=None):
     from chalicelib import folder, statuses
     from chalicelib.catalogue.store import catalogue
-    from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES
 
     view = folder.view_item(_owner(page), item_number)
     return page.render(
         "folder/item.html", status=status, view=view, item=view.item, service=catalogue().get(view.item.service_id),
-        status_labels=statuses.LABELS, errors=errors or {}, typed=typed or {}, focus=focus,
-        max_mb=MAX_BYTES // (1024 * 1024), allowed_types=ALLOWED_LABEL,
+        status_labels=statuses.LABELS, errors=errors or {}, typed=typed or {}, focus=focus, **_file_limits(),
     )
 
 
@@ -79,6 +77,14 @@ def show_application(page, item_number):
                        service=catalogue().get(item.service_id), display=display_value)
 
 
+def _file_limits() -> dict:
+    """What the complement page tells about files: types, size of one, how many and how much in all."""
+    from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES, MAX_FILES, MAX_TOTAL_BYTES
+
+    return {"max_mb": MAX_BYTES // (1024 * 1024), "allowed_types": ALLOWED_LABEL, "max_files": MAX_FILES,
+            "total_mb": MAX_TOTAL_BYTES // (1024 * 1024)}
+
+
 def _uploads(page) -> list[Upload]:
     from chalicelib.forms.attachments import Upload
 
@@ -90,11 +96,9 @@ def _uploads(page) -> list[Upload]:
 def complement_form(page, item_number):
     from chalicelib import folder
     from chalicelib.catalogue.store import catalogue
-    from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES
-
     item = folder.get_item(_owner(page), item_number)
     return page.render("folder/complement.html", item=item, service=catalogue().get(item.service_id), errors={},
-                       typed="", max_mb=MAX_BYTES // (1024 * 1024), allowed_types=ALLOWED_LABEL)
+                       typed="", **_file_limits())
 
 
 @bp.route("/folder/{item_number}/complement", methods=["POST"], content_types=FORM_TYPES)
@@ -102,15 +106,13 @@ def complement_form(page, item_number):
 def complement(page, item_number):
     from chalicelib import folder
     from chalicelib.catalogue.store import catalogue
-    from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES
-
     text = page.request.form().get("text", "")
     try:
         folder.complement(_owner(page), item_number, text=text, uploads=_uploads(page), author_name=page.session.acting_name)
     except Invalid as invalid:
         item = folder.get_item(_owner(page), item_number)
         return page.render("folder/complement.html", status=400, item=item, service=catalogue().get(item.service_id),
-                           errors=invalid.errors, typed=text, max_mb=MAX_BYTES // (1024 * 1024), allowed_types=ALLOWED_LABEL)
+                           errors=invalid.errors, typed=text, **_file_limits())
     return page.redirect(f"/folder/{item_number}", done="complemented")
 
 

@@ -201,6 +201,7 @@ def test_the_unpacked_package_renders_pages_on_its_own(package):
             _proxy_event("/", "/", {"lang": "sv"}),
             _proxy_event("/static/{name}", f"/static/{manifest['portal.css']}", params={"name": manifest["portal.css"]}),
             _proxy_event("/dev-idp/.well-known/openid-configuration", "/dev-idp/.well-known/openid-configuration"),
+            _proxy_event("/favicon.ico", "/favicon.ico"),
         ]
         env = {
             "PORTAL_STAGE": "dev", "PORTAL_TABLE_PREFIX": "eservices-package-", "PORTAL_ATTACHMENTS_BUCKET": "unused",
@@ -218,11 +219,14 @@ def test_the_unpacked_package_renders_pages_on_its_own(package):
     assert result["chalicelib"].startswith(str(root)), "the package's own code, not the repository's"
     assert not any(str(ROOT) == p or "site-packages" in p for p in result["path"]), result["path"]
     assert result["loader"] == "ChoiceLoader"  # the precompiled templates first
-    front, swedish, css, discovery = result["answers"]
+    front, swedish, css, discovery, icon = result["answers"]
     assert front["status"] == 200 and '<html lang="fi"' in front["body"] and "</html>" in front["body"]
     assert swedish["status"] == 200 and '<html lang="sv"' in swedish["body"]
     assert css["status"] == 200 and css["headers"]["Content-Type"].startswith("text/css")
     assert discovery["status"] == 200 and json.loads(discovery["body"])["response_types_supported"] == ["code"]
+    assert icon["status"] == 200 and icon["headers"]["Content-Type"] == "image/svg+xml" and icon["body"].startswith("<svg")
+    assert icon["headers"]["X-Content-Type-Options"] == "nosniff" and css["headers"]["X-Content-Type-Options"] == "nosniff"
+    assert f'<link rel="icon" href="/api/static/{manifest["favicon.svg"]}"' in front["body"]
     assert result["checks"] == {"identity code": "210281-9988", "business id": "0201256-6",
                                 "mobile": "+358401234567", "email": "Asiakas@example.fi",
                                 "rs256": "package", "sealed": "s", "s3": "stored", "ses": True, "sns": True,

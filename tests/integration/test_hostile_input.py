@@ -251,6 +251,7 @@ def test_a_single_file_field_takes_one_file_in_one_post_or_many(client, world): 
     body = many.body.decode()
     assert many.status_code == 400 and "Tähän kohtaan voi lisätä yhden tiedoston." in body
     assert "Kirjoitettu ennen liitteitä" in body  # what was typed is shown again, and stored
+    assert "Yksi tiedosto." in body and " multiple" not in body  # the field says how many it takes
     draft = DraftModel.get(a["profile_id"], world["draft"])
     assert draft.attachments == [] and draft.answers["additional_info"] == "Kirjoitettu ennen liitteitä"
     for n in range(30):
@@ -273,6 +274,8 @@ def test_a_complement_or_reply_takes_at_most_10_files(client, world, route):  # 
     body = many.body.decode()
     assert many.status_code == 400 and "Voit lähettää kerralla enintään 10 tiedostoa." in body
     assert "Tässä liitteet" in body  # the text is kept
+    if route == "complement":
+        assert "Enintään 10 tiedostoa, yhteensä enintään 15 Mt." in body
     assert len(list(EventModel.query(world["item"]))) == before
     ten = _multipart(client, path, a["sid"], {"csrf_token": a["csrf"], "text": "Tässä liitteet"},
                      [("files", f"{n}.pdf", PDF) for n in range(10)])

@@ -62,6 +62,8 @@ def _dog():
         lambda d: d["pages"][3]["fields"][2].update(minimum=20),  # minimum above maximum
         lambda d: d["pages"][1]["fields"][3].update(max_length=10),  # a date with a length
         lambda d: d.update(id="Dog Declaration"),
+        lambda d: d["pages"][0]["fields"][0].update(max_files=2),  # files in a text field
+        lambda d: d["pages"][3]["fields"][1].update(max_files=11),  # more than a draft may hold
     ],
 )
 def test_invalid_definitions_are_refused(tmp_path, mutate):
@@ -77,3 +79,11 @@ def test_a_form_without_an_eservice_is_refused(tmp_path):
     (tmp_path / "no-such-service.json").write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(FormDefinitionError, match="no e-service"):
         load_definitions(tmp_path)
+
+
+def test_file_fields_say_how_many_files_they_take():
+    """One unless the definition says more (issue 15): an expert's statements may be several."""
+    limits = {(form.id, f.name): f.file_limit for form in definitions().values() for f in form.fields() if f.type == "attachment"}
+    assert limits[("daycare-application", "statement")] == 3
+    assert limits[("dog-declaration", "vaccination_certificate")] == 1
+    assert set(limits.values()) <= set(range(1, 11))
