@@ -281,3 +281,15 @@ def test_a_complement_or_reply_takes_at_most_10_files(client, world, route):  # 
                      [("files", f"{n}.pdf", PDF) for n in range(10)])
     assert ten.status_code == 303
     assert [len(e.attachments) for e in EventModel.query(world["item"])][-1] == 10
+
+
+def test_cursors_nested_1500_deep_are_refused_not_500(client, world):  # noqa: F811
+    """The cursors are JSON too (base64): a forged one nested past the parser's recursion limit."""
+    import base64
+
+    a = world["people"]["A"]
+    deep = base64.urlsafe_b64encode(b"[" * 1200).decode().rstrip("=")
+    api = client.get(f"/api/v1/submissions?cursor={deep}", headers={"Authorization": f"Bearer {world['keys']['DX']}"})
+    assert api.status_code == 400 and api.headers["Content-Type"] == "application/problem+json"
+    folder = client.get(f"/folder?c={deep}", headers={"Cookie": f"sid={a['sid']}"})
+    assert folder.status_code == 200  # a cursor the folder did not give: page 1
