@@ -20,11 +20,11 @@ LIST_PARAMS = [
     {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
 ]
 PROBLEMS = {
-    "400": "The request is malformed (a query parameter, a cursor, JSON)",
+    "400": "The request is malformed (a query parameter, a cursor, or a body that is not UTF-8 JSON nested at most 8 levels deep)",
     "401": "No key, or an unknown or revoked key",
     "404": "No such submission or thread for this division",
     "409": "A transition that is not allowed (or another change won a race), or an Idempotency-Key conflict",
-    "413": "A file over 2 MB, or a body over the limit",
+    "413": "A file over 2 MB, or a body over 8 MB",
     "415": "Not application/json, or a file of a type that is not allowed",
     "422": "The body does not match the schema",
 }
