@@ -179,7 +179,6 @@ def cancel_registration(page):
 @page_view(bp)
 def sign_out(page):
     from chalicelib import sessions
-
     from chalicelib.forms import resume
 
     if page.session is not None:

@@ -7,7 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, click_and_wait, continue_to_the_service, sign_in_with_bank_codes
+from tests.browser.conftest import (
+    assert_accessible,
+    click_and_wait,
+    continue_to_the_service,
+    sign_in_with_bank_codes,
+)
 
 pytestmark = pytest.mark.browser
 

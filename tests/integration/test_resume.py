@@ -8,7 +8,13 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.fake_idp import NORDEA_TESTAAJA, ORGANISATION_USER, _set_cookies, csrf_of, sign_in
+from tests.fake_idp import (
+    NORDEA_TESTAAJA,
+    ORGANISATION_USER,
+    _set_cookies,
+    csrf_of,
+    sign_in,
+)
 from tests.integration.test_forms import OWNER, URLENCODED, Filler
 
 CUSTOMER_B = {"amr": ["mobile"], "acr": "personal", "given_name": "Åsa", "family_name": "Testare", "national_id": "150376-904V"}

@@ -149,7 +149,7 @@ RETURN_PATHS = [
 
 @pytest.mark.parametrize("link, arrives", RETURN_PATHS, ids=["fullwidth-stop-host", "a-umlaut", "start-link"])
 def test_non_ascii_return_paths_survive_the_whole_sign_in(portal, link, arrives):
-    customer, steps, greeting = METHODS["bank"]
+    _, steps, greeting = METHODS["bank"]
     for time in ("first", "again"):
         browser = Browser(portal)
         if link.startswith("/sign-in?"):
