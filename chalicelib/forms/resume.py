@@ -65,11 +65,12 @@ def _belongs(item, person: str | None) -> bool:
     return person is not None and hmac.compare_digest((item.person_hash or "").encode(), person.encode())
 
 
-def keep_for(token: str | None, person: str | None) -> bool:
-    """At sign-in: True when the cookie names a live stash of ``person``; any other stash is deleted."""
+def keep_for(token: str | None, person: str | None) -> bool | None:
+    """At sign-in: True when the cookie names a live stash of ``person`` (it stays for the page);
+    False when it named someone else's (deleted unread); None when it names nothing any more."""
     item = _get(token)
     if item is None:
-        return False
+        return None
     if _belongs(item, person) and item.expires_at > clock.utcnow():
         return True
     item.delete()

@@ -82,7 +82,7 @@ def callback(page):
         sessions.destroy(page.session)
     profile_id = profiles.find_profile_id(identity)
     person = sessions.person_hash(identity.customer, profile_id, identity.full_name) if profile_id else None
-    if not _keep_resume_for(page, person) and resume_path(return_path):
+    if _keep_resume_for(page, person) is False and _form_page(return_path):
         return_path = "/"  # someone else's timed-out form: nothing of it, not even its page
     token, _ = sessions.create_session(identity, profile_id, return_path)
     page.cookies.append(cookie(sessions.COOKIE, token, page.request.base_path))
@@ -93,24 +93,25 @@ def callback(page):
     return page.redirect(return_path)
 
 
-def resume_path(path: str) -> bool:
+def _form_page(path: str) -> bool:
     from chalicelib.forms import resume
 
     return resume.resumable(path.split("?", 1)[0])
 
 
-def _keep_resume_for(page, person: str | None) -> bool:
+def _keep_resume_for(page, person: str | None) -> bool | None:
     """A form stashed at a timeout on this browser stays only for the same person's sign-in; anyone
-    else's sign-in deletes it unread and clears its cookie. False when there was one and it went."""
+    else's sign-in deletes it unread and clears its cookie. True: kept; False: someone else's, gone;
+    None: no stash (a stale cookie is cleared)."""
     from chalicelib.forms import resume
 
     token = page.request.cookies.get(resume.COOKIE)
     if not token:
-        return True
-    if resume.keep_for(token, person):
-        return True
-    page.cookies.append(clear_cookie(resume.COOKIE, page.request.base_path))
-    return False
+        return None
+    kept = resume.keep_for(token, person)
+    if not kept:
+        page.cookies.append(clear_cookie(resume.COOKIE, page.request.base_path))
+    return kept
 
 
 def _leave_nothing(page, *, keep_resume: bool = False) -> None:

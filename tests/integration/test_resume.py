@@ -150,3 +150,16 @@ def test_without_a_timed_out_session_nothing_is_kept(client, idp, clock):
     posted = a.page(1, DENTAL, action="save")
     assert posted.status_code == 303 and "resume" not in _set_cookies(posted)
     assert stashes() == []
+
+
+def test_a_stale_resume_cookie_changes_nothing_about_the_return_page(client, idp, clock):
+    """A stash that is gone (used, or past its hour) sends nobody away from their own page."""
+    a, resume = a_times_out_while_typing(client, idp, clock, NORDEA_TESTAAJA, "dental-care", DENTAL)
+    clock.advance(hours=1, seconds=1)
+    sign_in(client, idp, CUSTOMER_B)  # B exists
+    page = "/folder"
+    _, answer = sign_in_on(client, idp, CUSTOMER_B, f"lang=en; resume={resume}", page)
+    assert answer.headers["Location"] == page and stashes() == []
+    _, again = sign_in_on(client, idp, CUSTOMER_B, "lang=en; resume=" + "x" * 43, f"/drafts/{a.draft_id}/pages/1")
+    assert again.headers["Location"] == f"/drafts/{a.draft_id}/pages/1"
+    assert any(c.startswith("resume=;") for c in again.headers["Set-Cookie"])
