@@ -1,12 +1,15 @@
 """Nothing is lost when a session expires while a form is open.
 
 A form page posted without a valid session cannot be saved (nobody is signed in to own it), so its
-fields (text only; files must be attached again) are kept for an hour under a random cookie. After
-signing in again the person returns to the same page, and the fields go into their draft there.
+fields (text only; files must be attached again) are kept for an hour, server-side, bound to the
+person whose session timed out; the browser holds only a random cookie. When that person signs in
+again they return to the same page, and the fields go into their draft there. When anyone else
+signs in on that browser (a shared computer), the stash is deleted unread.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import timedelta
@@ -27,7 +30,8 @@ def resumable(path: str) -> bool:
     return bool(FORM_PAGE.match(path))
 
 
-def stash(path: str, pairs: list[tuple[str, str]]) -> str:
+def stash(path: str, pairs: list[tuple[str, str]], person: str) -> str:
+    """Keep the posted fields for ``person`` (sessions.person_hash); returns the cookie value."""
     from chalicelib.models.session import PostStashModel
 
     kept, size = [], 0
@@ -40,25 +44,59 @@ def stash(path: str, pairs: list[tuple[str, str]]) -> str:
         kept.append([name, value])
     token = secrets.token_urlsafe(32)
     now = clock.utcnow()
-    PostStashModel(stash_hash=_hash(token), path=path, fields=kept, created_at=now, expires_at=now + LIFETIME).save()
+    PostStashModel(stash_hash=_hash(token), person_hash=person, path=path, fields=kept, created_at=now, expires_at=now + LIFETIME).save()
     return token
 
 
-def take(token: str | None, path: str) -> list[tuple[str, str]] | None:
-    """The stashed fields for this page (then forgotten), or None."""
-    from pynamodb.exceptions import DeleteError, DoesNotExist
+def _get(token: str | None):
+    from pynamodb.exceptions import DoesNotExist
 
     from chalicelib.models.session import PostStashModel
 
     if not token or len(token) > 100:
         return None
     try:
-        item = PostStashModel.get(_hash(token))
+        return PostStashModel.get(_hash(token))
     except DoesNotExist:
+        return None
+
+
+def _belongs(item, person: str | None) -> bool:
+    return person is not None and hmac.compare_digest((item.person_hash or "").encode(), person.encode())
+
+
+def keep_for(token: str | None, person: str | None) -> bool | None:
+    """At sign-in: True when the cookie names a live stash of ``person`` (it stays for the page);
+    False when it named someone else's (deleted unread); None when it names nothing any more."""
+    item = _get(token)
+    if item is None:
+        return None
+    if _belongs(item, person) and item.expires_at > clock.utcnow():
+        return True
+    item.delete()
+    return False
+
+
+def discard(token: str | None) -> None:
+    item = _get(token)
+    if item is not None:
+        item.delete()
+
+
+def take(token: str | None, path: str, person: str | None) -> list[tuple[str, str]] | None:
+    """The stashed fields for this page and this person (then forgotten), or None."""
+    from pynamodb.exceptions import DeleteError
+
+    from chalicelib.models.session import PostStashModel
+
+    item = _get(token)
+    if item is None:
         return None
     try:
         item.delete(condition=PostStashModel.stash_hash.exists())
     except DeleteError:
+        return None
+    if not _belongs(item, person):
         return None
     if item.path != path or item.expires_at <= clock.utcnow():
         return None

@@ -31,10 +31,14 @@ def sign_in(page):
     if page.signed_in:
         return page.redirect(next_path)
     customer = page.request.query.get("customer")
+    timed_out = page.request.query.get("notice") == "timeout" or page.notice == "timeout"
+    if timed_out:
+        _leave_nothing(page, keep_resume=True)
     return page.render(
         "auth/sign_in.html",
         customer=customer if customer in ("personal", "corporate") else None,
         next_path=next_path,
+        headers=CLEAR_SITE_DATA if timed_out else None,
     )
 
 
@@ -77,6 +81,9 @@ def callback(page):
     if page.session is not None:  # a new id at every sign-in
         sessions.destroy(page.session)
     profile_id = profiles.find_profile_id(identity)
+    person = sessions.person_hash(identity.customer, profile_id, identity.full_name) if profile_id else None
+    if _keep_resume_for(page, person) is False and _form_page(return_path):
+        return_path = "/"  # someone else's timed-out form: nothing of it, not even its page
     token, _ = sessions.create_session(identity, profile_id, return_path)
     page.cookies.append(cookie(sessions.COOKIE, token, page.request.base_path))
     if profile_id is None:
@@ -84,6 +91,45 @@ def callback(page):
     profiles.record_sign_in(profile_id, identity.method)
     audit.sign_in(profile_id, identity.method, success=True)
     return page.redirect(return_path)
+
+
+def _form_page(path: str) -> bool:
+    from chalicelib.forms import resume
+
+    return resume.resumable(path.split("?", 1)[0])
+
+
+def _keep_resume_for(page, person: str | None) -> bool | None:
+    """A form stashed at a timeout on this browser stays only for the same person's sign-in; anyone
+    else's sign-in deletes it unread and clears its cookie. True: kept; False: someone else's, gone;
+    None: no stash (a stale cookie is cleared)."""
+    from chalicelib.forms import resume
+
+    token = page.request.cookies.get(resume.COOKIE)
+    if not token:
+        return None
+    kept = resume.keep_for(token, person)
+    if not kept:
+        page.cookies.append(clear_cookie(resume.COOKIE, page.request.base_path))
+    return kept
+
+
+def _leave_nothing(page, *, keep_resume: bool = False) -> None:
+    """Expire every portal cookie but the preferences (language, text size): sign-out and timeout.
+    At a timeout the resume cookie stays: it is opaque and only its own person's sign-in uses it."""
+    from chalicelib import sessions
+    from chalicelib.forms import resume
+
+    names = [sessions.COOKIE, BINDING_COOKIE] + ([] if keep_resume else [resume.COOKIE])
+    cleared = {c.split("=", 1)[0] for c in page.cookies if "Max-Age=0" in c}
+    page.cookies.extend(clear_cookie(name, page.request.base_path) for name in names if name not in cleared)
+
+
+# "cookies" is left out on purpose: it would also clear the language and text-size cookies, the
+# spec has a Set-Cookie in the same answer ignored (so they could not be set again there), and it
+# reaches every site of the registrable domain (the city's other services). The portal's own
+# cookies are expired by name instead (_leave_nothing). docs/architecture.md.
+CLEAR_SITE_DATA = {"Clear-Site-Data": '"cache", "storage"'}
 
 
 def _contact_form(page) -> ContactForm:
@@ -126,7 +172,7 @@ def cancel_registration(page):
     from chalicelib import sessions
 
     sessions.destroy(page.session)
-    page.cookies.append(clear_cookie(sessions.COOKIE, page.request.base_path))
+    _leave_nothing(page)
     return page.redirect("/signed-out", reason="cancelled")
 
 
@@ -134,10 +180,14 @@ def cancel_registration(page):
 @page_view(bp)
 def sign_out(page):
     from chalicelib import sessions
+    from chalicelib.forms import resume
 
     if page.session is not None:
         sessions.destroy(page.session)
-        page.cookies.append(clear_cookie(sessions.COOKIE, page.request.base_path))
+    else:
+        sessions.forget(page.request.cookies.get(sessions.COOKIE))  # a timed-out marker
+    resume.discard(page.request.cookies.get(resume.COOKIE))
+    _leave_nothing(page)
     return page.redirect("/signed-out")
 
 
@@ -145,7 +195,9 @@ def sign_out(page):
 @page_view(bp)
 def signed_out(page):
     reason = page.request.query.get("reason")
-    return page.render("auth/signed_out.html", reason=reason if reason in ("timeout", "cancelled") else None)
+    reason = reason if reason in ("timeout", "cancelled") else None
+    _leave_nothing(page, keep_resume=reason == "timeout")
+    return page.render("auth/signed_out.html", reason=reason, headers=CLEAR_SITE_DATA)
 
 
 @bp.route("/session/extend", methods=["POST"], content_types=FORM + ["application/json"])

@@ -91,14 +91,15 @@ def show_page(page, draft_id, number):
 
 
 def _restore(page, draft_id, number):
-    """Back after a session timeout: put what was posted then into the draft, and show the page."""
+    """Back after a session timeout: put what was posted then into the draft, and show the page (only
+    when this session's person is the one who posted it; anyone else's stash is deleted unread)."""
     from chalicelib.forms import pages, resume
 
     token = page.request.cookies.get(resume.COOKIE)
     if not token:
         return None
     page.cookies.append(clear_cookie(resume.COOKIE, page.request.base_path))
-    pairs = resume.take(token, page.request.path)
+    pairs = resume.take(token, page.request.path, page.session.person_hash)
     if not pairs:
         return None
     saved = pages.save_page(_owner(page), draft_id, number, pairs)

@@ -2,7 +2,8 @@
 
 Access patterns:
 - every request with a session cookie: GetItem sessions[sha256(cookie)]; UpdateItem at most once a
-  minute to slide the idle expiry; DeleteItem at sign-out or expiry.
+  minute to slide the idle expiry; DeleteItem at sign-out; at expiry one UpdateItem makes the item
+  a timed-out marker for an hour (the person's hash only), then DeleteItem.
 - sign-in: PutItem login transaction keyed by sha256(state); the callback reads it and deletes it
   with a condition, so a replayed callback finds nothing.
 """
@@ -42,6 +43,9 @@ class SessionModel(PortalModel):
     idle_expires_at = UTCDateTimeAttribute()
     absolute_expires_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    # Only on a timed-out marker (a session found expired, kept one hour for a resume stash):
+    timed_out_at = UTCDateTimeAttribute(null=True)
+    person_hash = UnicodeAttribute(null=True)  # sessions.person_hash(...) of the timed-out session
     by_profile = ByProfileIndex()
 
 
@@ -60,11 +64,13 @@ class LoginTransactionModel(PortalModel):
 
 class PostStashModel(PortalModel):
     """What a person posted when their session had just expired (form fields only, no files), kept
-    an hour under a random cookie so that signing in again puts it into their draft."""
+    an hour under a random cookie and bound to that person: only their own next sign-in puts it into
+    their draft; anyone else's discards it."""
 
     Meta = table_meta("post-stashes")
 
     stash_hash = UnicodeAttribute(hash_key=True)  # SHA-256 of the cookie value
+    person_hash = UnicodeAttribute()  # whose input this is (sessions.person_hash), never shown
     path = UnicodeAttribute()  # the page the fields were posted to
     fields = JSONAttribute()  # [[name, value], ...]
     created_at = UTCDateTimeAttribute()

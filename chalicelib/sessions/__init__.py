@@ -18,10 +18,18 @@ from chalicelib.identity.claims import Identity
 COOKIE = "sid"
 MAX_COOKIE_LENGTH = 100
 TOUCH_INTERVAL = timedelta(seconds=60)
+TIMED_OUT_KEPT = timedelta(hours=1)  # how long a timed-out session still names its person
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def person_hash(customer: str, profile_id: str, acting_name: str) -> str:
+    """Who is acting, as a keyed hash: the profile and, because an organisation's people share its
+    profile, the acting person's name (the corporate identification names no person otherwise)."""
+    subject = f"{customer}\n{profile_id}\n{acting_name}"
+    return hmac.new(settings().identity_pepper.encode(), subject.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -35,6 +43,13 @@ class Session:
     @property
     def registered(self) -> bool:
         return self.record.profile_id is not None
+
+    @property
+    def person_hash(self) -> str | None:
+        """Who is acting (see ``person_hash``); None while registering."""
+        if self.record.profile_id is None:
+            return None
+        return person_hash(self.record.customer, self.record.profile_id, self.record.acting_name)
 
     @property
     def pending_identity(self) -> Identity | None:
@@ -100,6 +115,7 @@ def create_session(identity: Identity, profile_id: str | None, return_path: str 
 class Loaded:
     session: Session | None
     expired: bool = False  # there was a session, and it timed out
+    timed_out_person: str | None = None  # whose it was (person_hash), within an hour of the timeout
 
 
 def load_session(token: str | None, touch: bool = True) -> Loaded:
@@ -116,13 +132,37 @@ def load_session(token: str | None, touch: bool = True) -> Loaded:
     except DoesNotExist:
         return Loaded(None)
     now = clock.utcnow()
+    if record.timed_out_at is not None:
+        if now - record.timed_out_at >= TIMED_OUT_KEPT:
+            record.delete()
+            return Loaded(None)
+        return Loaded(None, expired=True, timed_out_person=record.person_hash)
     if now >= record.idle_expires_at or now >= record.absolute_expires_at:
-        record.delete()
-        return Loaded(None, expired=True)
+        return Loaded(None, expired=True, timed_out_person=_mark_timed_out(record, now))
     session = Session(record)
     if touch and now - record.last_seen_at >= TOUCH_INTERVAL:
         extend(session, now)
     return Loaded(session)
+
+
+def _mark_timed_out(record, now: datetime) -> str | None:
+    """An expired session: deleted, or (registered) kept an hour as a marker that names only its
+    person, for the form that session.js posts at the timeout (docs/data-model.md). Returns the person."""
+    from chalicelib.models.session import SessionModel
+
+    person = Session(record).person_hash
+    if person is None:
+        record.delete()
+        return None
+    record.update(actions=[
+        SessionModel.timed_out_at.set(now),
+        SessionModel.person_hash.set(person),
+        SessionModel.csrf_token.set(secrets.token_urlsafe(32)),
+        SessionModel.pending_identity.remove(),
+        SessionModel.roles.set([]),
+        SessionModel.expires_at.set(now + TIMED_OUT_KEPT),
+    ])
+    return person
 
 
 def extend(session: Session, now: datetime | None = None) -> datetime:
@@ -144,5 +184,13 @@ def complete_registration(session: Session, profile_id: str) -> None:
 
 def destroy(session: Session) -> None:
     session.record.delete()
+
+
+def forget(token: str | None) -> None:
+    """Delete whatever a cookie value still names (a session or a timed-out marker): sign-out."""
+    from chalicelib.models.session import SessionModel
+
+    if token and len(token) <= MAX_COOKIE_LENGTH:
+        SessionModel(session_hash=_hash(token)).delete()
 
 

@@ -29,6 +29,7 @@ class Page:
         self.notice: str | None = None  # e.g. "timeout": why the visitor was signed out
         self._session_loaded = False
         self._session = None
+        self._timed_out_person: str | None = None
 
     @property
     def session(self):
@@ -45,7 +46,13 @@ class Page:
                     self.cookies.append(clear_cookie(sessions.COOKIE, self.request.base_path))
                     if loaded.expired:
                         self.notice = "timeout"
+                        self._timed_out_person = loaded.timed_out_person
         return self._session
+
+    @property
+    def timed_out_person(self) -> str | None:
+        """Whose session the cookie named, when it has just timed out (a keyed hash, never shown)."""
+        return self._timed_out_person if self.session is None else None
 
     @property
     def signed_in(self) -> bool:

@@ -5,14 +5,21 @@ domain do not add; every URL the portal writes goes through ``url()`` so that li
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
+
+# What a path (and a query string carried in it, e.g. a return path) may keep as it is: RFC 3986's
+# unreserved and reserved characters, and "%" so that what is already encoded stays so.
+_KEEP = "/?#[]@!$&'()*+,;=:%-._~"
 
 
 def url(base_path: str, path: str, **params: object) -> str:
+    """``base_path + path`` and ``params`` as a query, always plain ASCII: anything else in ``path``
+    (a return path such as "/äiti" or "/。evil.example") is percent-encoded as UTF-8, so that a
+    ``Location`` header or a link never carries raw non-ASCII bytes."""
     if not path.startswith("/") or path.startswith("//"):
         raise ValueError(f"portal paths start with a single slash: {path!r}")
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return f"{base_path}{path}" + (f"?{query}" if query else "")
+    return quote(f"{base_path}{path}", safe=_KEEP) + (f"?{query}" if query else "")
 
 
 def safe_return_path(value: str | None, default: str = "/") -> str:

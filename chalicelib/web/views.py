@@ -35,9 +35,12 @@ def _guard(page: Page, access: str) -> Response | None:
             from chalicelib.forms import resume
 
             if resume.resumable(request.path):
-                # The session ran out while a form was open: keep what was posted, come back here.
-                token = resume.stash(request.path, request.pairs())
-                page.cookies.append(cookie(resume.COOKIE, token, page.request.base_path, max_age=3600))
+                # The session ran out while a form was open: keep what was posted for that person
+                # (never for whoever signs in next on this browser), come back here.
+                person = page.timed_out_person
+                if person is not None:
+                    token = resume.stash(request.path, request.pairs(), person)
+                    page.cookies.append(cookie(resume.COOKIE, token, page.request.base_path, max_age=3600))
                 return page.redirect("/sign-in", next=request.path, notice="timeout")
         return page.redirect("/sign-in", next=request.full_path if request.method == "GET" else None,
                              notice=page.notice)

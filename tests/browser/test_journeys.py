@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (at_the_bank, axe_violations, back_from_the_provider, click_and_wait, new_context,
-                                    press_and_wait, sign_in_with_bank_codes, sign_in_with_katso)
+                                    press_and_wait, register, sign_in_with_bank_codes, sign_in_with_katso)
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
@@ -77,6 +77,32 @@ def test_the_timeout_warning_continue_and_nothing_lost_when_it_runs_out(browser)
             assert re.search(r"/drafts/[0-9a-f]{32}/pages/1", page.url)
             expect(page.get_by_text("Your answers were kept")).to_be_visible()
             expect(page.get_by_label("Street address")).to_have_value("Kirjoitettu ennen aikakatkaisua 7")
+        finally:
+            context.close()
+
+
+def test_on_a_shared_computer_the_next_person_gets_nothing_of_a_timed_out_form(browser):
+    """Issue 15: A types a health description into the dental-care form and walks away; the page
+    posts it at the timeout; B signs in on the same browser and sees nothing of it, anywhere."""
+    with served_portal("shared-computer", PORTAL_SESSION_IDLE_SECONDS="40", PORTAL_SESSION_WARNING_SECONDS="30") as (portal, _):
+        context, page = new_page(browser)
+        secret = "Hammas särkee yöllä, Burana 600"
+        try:
+            sign_in_with_bank_codes(page, portal, "234567", email="asa@example.fi")
+            page.goto(f"{portal}/e-services/dental-care/form?lang=en")
+            page.locator("label[for=visit_reason-pain]").click()  # the description shows for a reason like this
+            page.get_by_label("Describe the problem").fill(secret)
+            page.wait_for_url(re.compile(r"/sign-in\?"), timeout=90_000)  # the page posted the form itself
+            assert "resume" in {c["name"] for c in context.cookies()}
+            click_and_wait(page, page.get_by_role("link", name="Sign in as a personal customer"))
+            at_the_bank(page, "123456")  # B: Nordea Testaaja, a first sign-in
+            register(page, "b@example.fi")  # lands on the front page, not on A's form
+            assert "resume" not in {c["name"] for c in context.cookies()}
+            expect(page.locator("main")).not_to_contain_text(secret)
+            for path in ("/folder?lang=en", "/profile/my-data?lang=en"):
+                page.goto(f"{portal}{path}")
+                expect(page.locator("main")).not_to_contain_text("Burana")
+                expect(page.locator("main")).not_to_contain_text("dental", ignore_case=True)
         finally:
             context.close()
 

@@ -7,7 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, click_and_wait, continue_to_the_service
+from tests.browser.conftest import (
+    assert_accessible,
+    click_and_wait,
+    continue_to_the_service,
+    sign_in_with_bank_codes,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -59,3 +64,24 @@ def test_a_resident_signs_in_with_bank_codes_registers_and_signs_out(portal, pag
     assert_accessible(page)
     page.goto(f"{portal}/profile")
     page.wait_for_url(re.compile(r"/sign-in\?next="))
+
+
+def test_back_after_sign_out_shows_no_personal_page_and_only_the_preferences_stay(portal, page):
+    """A shared computer (issue 15): after signing out, Back asks the portal again (every page is
+    no-store) and lands on the sign-in page; of the portal's cookies only language and text size stay."""
+    sign_in_with_bank_codes(page, portal, email="back@example.fi")
+    page.goto(f"{portal}/profile?text=l")  # a preference that must outlive the sign-out
+    expect(page.locator("main")).to_contain_text("210281-9988")
+    assert {c["name"] for c in page.context.cookies()} >= {"sid", "lang", "textsize"}
+
+    with page.expect_response(re.compile(r"/signed-out$")) as answer:
+        click_and_wait(page, page.get_by_role("button", name="Sign out").first, url=re.compile(r"/signed-out$"))
+    assert answer.value.all_headers()["clear-site-data"] == '"cache", "storage"'
+    # The development identity provider's own cookie (its path, another site in production) aside.
+    assert {c["name"] for c in page.context.cookies() if not c["path"].startswith("/dev-idp")} == {"lang", "textsize"}
+
+    with page.expect_navigation(url=re.compile(r"/sign-in\?next=")):
+        page.go_back()
+    expect(page.locator("main")).not_to_contain_text("210281-9988")
+    expect(page.locator("main")).not_to_contain_text("Testaaja")
+    expect(page.locator("html")).to_have_attribute("class", "text-size-l")

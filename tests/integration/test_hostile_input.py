@@ -20,6 +20,8 @@ CORPUS = [
     "zero\u200bwidth\u200djoiner", "e" + "\u0301" * 50, "\ufeffBOM", "👍🏽🇫🇮", "Ｈｅｌｌｏ", "раураl", "ÅÄÖåäöİı",
     "lentokonesuihkuturbiinimoottoriapumekaanikkoaliupseerioppilas", "", "   ", "\t\t", "null", "undefined", "true",
     "[]", "{}", '"}', "0", "-1", "99999999999999999999", "1e309", "NaN", "-0", "x" * 10_000, "ä" * 5_000,
+    # Return paths with non-ASCII characters (issue 15): once written raw into Location
+    "/\u3002evil.example", "/äiti", "/\u3002",
 ]
 
 
@@ -53,6 +55,11 @@ def test_hostile_input_everywhere(client, world, value):  # noqa: F811 (the impo
     for path in (f"/folder?{urlencode({'q': value, 'sort': value, 'page': value})}", f"/folder/{quote(value, safe='')}",
                  f"/drafts/{quote(value, safe='')}/pages/1", f"/drafts/{world['draft']}/pages/{quote(value, safe='')}"):
         no_live_markup(status_ok(client.get(path, headers=signed)), value)
+
+    # A return path, for someone signed in: the Location is a same-site path in plain ASCII
+    back = status_ok(client.get(f"/sign-in?{urlencode({'next': value})}", headers=signed))
+    assert back.status_code == 303 and back.headers["Location"].isascii()
+    assert back.headers["Location"].startswith("/") and not back.headers["Location"].startswith(("//", "/\\"))
 
     # Cookies
     status_ok(client.get("/", headers={"Cookie": f"lang={quote(value)}; textsize={quote(value)}; sid={quote(value)}"}))
@@ -293,3 +300,23 @@ def test_cursors_nested_1500_deep_are_refused_not_500(client, world):  # noqa: F
     assert api.status_code == 400 and api.headers["Content-Type"] == "application/problem+json"
     folder = client.get(f"/folder?c={deep}", headers={"Cookie": f"sid={a['sid']}"})
     assert folder.status_code == 200  # a cursor the folder did not give: page 1
+
+
+@pytest.mark.parametrize("link, arrives", [
+    ("/sign-in/start?customer=personal&next=/%E3%80%82evil.example", "/%E3%80%82evil.example"),
+    ("/sign-in/start?customer=personal&next=/%C3%A4iti", "/%C3%A4iti"),
+    ("/sign-in/start?customer=personal&next=%2F%E3%80%82", "/%E3%80%82"),
+])
+def test_non_ascii_return_paths_through_the_sign_in(client, idp, link, arrives):
+    """The issue 15 links, through the callback: the session is set and the Location is plain ASCII."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from tests.fake_idp import _set_cookies, sign_in
+
+    sign_in(client, idp)  # registered: the callback goes straight back to the return path
+    started = client.get(link)
+    params = idp.authorize(started.headers["Location"])
+    answer = client.get(f"/auth/callback?{urlencode(params)}", headers={"Cookie": f"signin={_set_cookies(started)['signin']}"})
+    assert answer.status_code == 303 and "sid" in _set_cookies(answer)
+    assert answer.headers["Location"] == arrives
+    assert dict(parse_qsl(urlsplit(link).query))["next"].startswith("/")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -43,7 +44,22 @@ def test_idle_timeout_after_two_hours_signs_out_and_says_why(client, idp, clock)
     assert response.headers["Location"] == "/sign-in?next=%2Fprofile&notice=timeout"
     assert any(c.startswith("sid=;") and "Max-Age=0" in c for c in response.headers["Set-Cookie"])
     assert "you were signed out" in client.get(response.headers["Location"], headers={"Cookie": "lang=en"}).body.decode().lower()
+    # What stays is a timed-out marker for an hour: it names only the person (a keyed hash), for a
+    # form posted at the timeout, and is never a session again.
+    assert_only_a_timed_out_marker()
+    assert get(client, "/profile", sid).status_code == 303
+    clock.advance(hours=1)
+    get(client, "/profile", sid)
     assert session_count() == 0
+
+
+def assert_only_a_timed_out_marker():
+    from chalicelib.models.session import SessionModel
+
+    (marker,) = SessionModel.scan()  # scan-ok: test inspection
+    assert marker.timed_out_at is not None and re.fullmatch(r"[0-9a-f]{64}", marker.person_hash)
+    assert marker.pending_identity is None and marker.roles == []
+    assert 3599 <= (marker.expires_at - marker.timed_out_at).total_seconds() <= 3600
 
 
 def test_activity_slides_the_idle_timeout(client, idp, clock):
@@ -102,6 +118,47 @@ def test_sign_out_ends_the_session_on_the_server(client, idp):
     assert session_count() == 0
     advice = client.get("/signed-out", headers={"Cookie": "lang=en"}).body.decode()
     assert "close all browser windows" in advice
+
+
+def cleared(response):
+    values = response.headers.get("Set-Cookie") or []
+    return {v.split("=", 1)[0] for v in (values if isinstance(values, list) else [values]) if "Max-Age=0" in v}
+
+
+def test_sign_out_clears_every_portal_cookie_but_the_preferences(client, idp):
+    sid = sign_in(client, idp)
+    page = get(client, "/", sid).body.decode()
+    jar = f"sid={sid}; lang=sv; textsize=large; signin=x; resume=y"
+    response = client.post("/sign-out", body=f"csrf_token={csrf_of(page)}",
+                           headers={"Cookie": jar, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 303
+    assert cleared(response) == {"sid", "signin", "resume"}
+    signed_out = client.get("/signed-out", headers={"Cookie": "lang=sv; textsize=large; sid=z; signin=x; resume=y"})
+    assert cleared(signed_out) == {"sid", "signin", "resume"}
+    # "cookies" is not asked for: it would take the language and text size too (docs/architecture.md).
+    assert signed_out.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert signed_out.headers["Cache-Control"] == "no-store"
+
+
+def test_the_timeout_pages_clear_everything_but_the_preferences_and_the_resume_cookie(client, idp, clock):
+    sid = sign_in(client, idp)
+    clock.advance(hours=2, seconds=1)
+    jar = f"sid={sid}; lang=sv; textsize=large; signin=x; resume=y"
+    for path in ("/sign-in?notice=timeout", "/signed-out?reason=timeout"):
+        response = client.get(path, headers={"Cookie": jar})
+        assert response.status_code == 200
+        assert cleared(response) == {"sid", "signin"}, path
+        assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert "Clear-Site-Data" not in client.get("/sign-in", headers={"Cookie": "lang=en"}).headers
+
+
+def test_signing_out_after_a_timeout_removes_the_timed_out_marker(client, idp, clock):
+    sid = sign_in(client, idp)
+    clock.advance(hours=2, seconds=1)
+    assert json.loads(get(client, "/session/status", sid).body) == {"signed_in": False}
+    assert_only_a_timed_out_marker()
+    response = post(client, "/sign-out", sid, {})
+    assert response.status_code == 303 and session_count() == 0
 
 
 def test_a_new_session_id_at_every_sign_in(client, idp):

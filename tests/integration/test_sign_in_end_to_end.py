@@ -135,3 +135,39 @@ def test_cancel_at_the_provider_returns_with_a_clear_message(portal):
     answer = browser.get(cancel)
     assert answer.status_code == 400
     assert "You cancelled the identification" in answer.body.decode()
+
+
+# Return paths with non-ASCII characters (issue 15): their Location was written unencoded, so the
+# local server closed the connection (or sent a raw 0xE4 byte) and a link straight to the start lost
+# the callback's session. Each through the whole sign-in, first time (registration) and again.
+RETURN_PATHS = [
+    ("/sign-in?next=/%E3%80%82evil.example", "/%E3%80%82evil.example"),
+    ("/sign-in?next=/%C3%A4iti", "/%C3%A4iti"),
+    ("/sign-in/start?customer=personal&next=%2F%E3%80%82", "/%E3%80%82"),
+]
+
+
+@pytest.mark.parametrize("link, arrives", RETURN_PATHS, ids=["fullwidth-stop-host", "a-umlaut", "start-link"])
+def test_non_ascii_return_paths_survive_the_whole_sign_in(portal, link, arrives):
+    _, steps, greeting = METHODS["bank"]
+    for time in ("first", "again"):
+        browser = Browser(portal)
+        if link.startswith("/sign-in?"):
+            page = browser.get(link).body.decode()
+            start = html.unescape(re.search(r'href="(/sign-in/start\?customer=personal[^"]*)"', page).group(1))
+            assert start.isascii()
+        else:
+            start = link
+        started = browser.get(start)
+        assert started.status_code == 303
+        browser.get(started.headers["Location"])
+        *before, last = steps
+        for path, fields in before:
+            browser.idp(path, **fields)
+        arrived = browser.follow_success(browser.idp(last[0], **last[1]))
+        assert arrived.status_code == 303 and "sid" in browser.jar
+        if time == "first":
+            assert arrived.headers["Location"] == "/register"
+            arrived = register(browser)
+        assert arrived.headers["Location"] == arrives  # percent-encoded, same site, plain ASCII
+        assert greeting.split(",")[0] in browser.get("/").body.decode()  # the session holds

@@ -12,6 +12,19 @@ def test_url_adds_the_base_path_and_query():
     assert url("/api", "/e-services", q="koira ä", topic=None) == "/api/e-services?q=koira+%C3%A4"
 
 
+@pytest.mark.parametrize("path, expected", [
+    ("/\u3002evil.example", "/%E3%80%82evil.example"),  # the ideographic full stop: never a host
+    ("/äiti", "/%C3%A4iti"),
+    ("/e-services?q=ä b&x=1#top", "/e-services?q=%C3%A4%20b&x=1#top"),
+    ("/%C3%A4iti", "/%C3%A4iti"),  # already encoded: kept
+    ('/a"<b>', "/a%22%3Cb%3E"),
+])
+def test_url_percent_encodes_what_is_not_ascii(path, expected):
+    """What url() writes goes into Location headers and links: plain ASCII, always (issue 15)."""
+    assert url("", path) == expected
+    assert url("/api", path, next=path).isascii()
+
+
 @pytest.mark.parametrize("bad", ["e-services", "//evil.example", "https://evil.example/"])
 def test_url_refuses_anything_but_a_portal_path(bad):
     with pytest.raises(ValueError):
