@@ -12,7 +12,8 @@ def url(base_path: str, path: str, **params: object) -> str:
     if not path.startswith("/") or path.startswith("//"):
         raise ValueError(f"portal paths start with a single slash: {path!r}")
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return f"{base_path}{path}" + (f"?{query}" if query else "")
+    separator = "&" if "?" in path else "?"  # a return path may carry its own query
+    return f"{base_path}{path}" + (f"{separator}{query}" if query else "")
 
 
 def safe_return_path(value: str | None, default: str = "/") -> str:

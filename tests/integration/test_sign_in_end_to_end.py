@@ -107,7 +107,7 @@ def test_every_identification_method_signs_in_to_the_portal(portal, method):
     arrived = sign_in_with(browser, customer, steps)
     assert arrived.status_code == 303 and arrived.headers["Location"] == "/register"
     registered = register(browser)
-    assert registered.status_code == 303 and registered.headers["Location"] == "/e-services/dog-declaration"
+    assert registered.status_code == 303 and registered.headers["Location"] == "/e-services/dog-declaration?notice=registered"
     assert greeting in browser.get("/").body.decode()
 
     from chalicelib.models.identity import ProfileModel
