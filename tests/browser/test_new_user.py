@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (SIZES, at_the_bank, click_and_wait, problems_at_every_size,
-                                    sign_in_with_bank_codes, text_sizes_that_overflow)
+from tests.browser.conftest import (SIZES, at_the_bank, click_and_wait, fill_dog_declaration, new_context,
+                                    problems_at_every_size, sign_in_with_bank_codes, text_sizes_that_overflow)
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
@@ -75,3 +76,78 @@ def test_the_changes_saved_notice_does_not_come_back_after_switching_language_or
     click_and_wait(page, page.get_by_role("navigation", name="Language").get_by_role("link", name="Svenska"))
     expect(page.locator("html")).to_have_attribute("lang", "sv")
     expect(page.locator(".hds-notification--success")).to_have_count(0)
+
+
+def first_field_box(page) -> dict:
+    return page.locator("main form.eform").get_by_role("textbox").first.bounding_box()
+
+
+def test_on_a_phone_the_forms_first_field_is_on_the_first_screen(portal, page):
+    sign_in_with_bank_codes(page, portal, "345678", "matti@example.fi")
+    page.set_viewport_size(SIZES["phone"])
+    page.goto(f"{portal}/e-services/dog-declaration/form?lang=en")
+    expect(page.get_by_label("Last name")).to_be_visible()
+    box = first_field_box(page)
+    assert 0 <= box["y"] and box["y"] + box["height"] <= SIZES["phone"]["height"], box
+    assert problems_at_every_size(page) == []
+
+
+def test_the_form_counts_its_steps_dates_its_example_in_the_past_and_styles_every_error_alike(portal, page):
+    sign_in_with_bank_codes(page, portal, "345678", "matti@example.fi")
+    draft = fill_dog_declaration(page, portal)
+
+    # Five steps shown, five counted, in one row on a desktop.
+    page.goto(f"{portal}/drafts/{draft}/pages/1?lang=en")
+    steps = page.get_by_role("navigation", name="Form steps").get_by_role("listitem")
+    expect(steps).to_have_count(5)
+    expect(page.locator("h2.eform__page-title")).to_have_text("1/5 Owner information")
+    assert steps.first.bounding_box()["y"] == steps.last.bounding_box()["y"]
+
+    # The example birth date is not in the future.
+    page.goto(f"{portal}/drafts/{draft}/pages/2?lang=en")
+    hint = page.locator("#field-birth_date-help").inner_text()
+    day, month, year = map(int, re.search(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", hint).groups())
+    assert date(year, month, day) <= date.today(), hint
+
+    # "Add the file" answers for the file only; Next shows the checkbox's error like every other.
+    page.goto(f"{portal}/drafts/{draft}/pages/4?lang=en")
+    page.get_by_label("How many dogs are there in your household?").fill("")
+    page.locator("label[for=field-information_correct]").click()  # unchecked now
+    click_and_wait(page, page.get_by_role("button", name="Add the file"))
+    expect(page.locator("#error-summary")).to_have_count(0)
+    click_and_wait(page, page.get_by_role("button", name="To the summary"))
+    expect(page.locator("#error-summary li")).to_have_count(2)
+    style = "e => { const c = getComputedStyle(e); return [c.display, c.backgroundColor, c.borderLeft, c.padding, c.color] }"
+    checkbox_error = page.locator("#field-information_correct-error").evaluate(style)
+    text_error = page.locator("#field-dog_count-error").evaluate(style)
+    assert checkbox_error == text_error
+
+
+def test_the_form_says_it_saves_itself_and_announces_each_automatic_save(portal, browser):
+    context = new_context(browser)
+    page = context.new_page()
+    try:
+        sign_in_with_bank_codes(page, portal, "345678", "matti@example.fi")
+        page.clock.install()
+        page.goto(f"{portal}/e-services/dog-declaration/form?lang=en")
+        expect(page.get_by_text("Your answers are saved as a draft automatically every five minutes.")).to_be_visible()
+        status = page.get_by_role("status")
+        expect(status).to_have_attribute("aria-live", "polite")
+        expect(status).to_have_text("")
+        page.get_by_label("Street address").fill("Koirakuja 5")
+        page.clock.run_for("05:01")
+        expect(status).to_have_text(re.compile(r"^Saved at \d{2}:\d{2}$"))
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_form_does_not_promise_automatic_saving(portal, browser):
+    context = new_context(browser, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in_with_bank_codes(page, portal, "345678", "matti@example.fi", javascript=False)
+        page.goto(f"{portal}/e-services/dog-declaration/form?lang=en")
+        expect(page.get_by_label("Street address")).to_be_visible()
+        expect(page.get_by_text("saved as a draft automatically")).to_be_hidden()
+    finally:
+        context.close()
