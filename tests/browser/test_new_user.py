@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import (SIZES, at_the_bank, click_and_wait, fill_dog_declaration, new_context,
                                     problems_at_every_size, sign_in_with_bank_codes, text_sizes_that_overflow)
+from tests.browser.test_folder import send_a_dog_declaration
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
@@ -151,3 +152,52 @@ def test_without_javascript_the_form_does_not_promise_automatic_saving(portal, b
         expect(page.get_by_text("saved as a draft automatically")).to_be_hidden()
     finally:
         context.close()
+
+
+def test_an_item_opened_in_the_folder_shows_its_status_once_and_comes_back_after_the_application(portal, page):
+    sign_in_with_bank_codes(page, portal, "234567", "asa@example.fi")
+    item = send_a_dog_declaration(page, portal)
+    page.goto(f"{portal}/folder?lang=en")
+    row = page.locator(f"#item-{item}")
+    link = row.locator("a.open-item")
+    link.click()  # expanded in place
+    details = page.locator(f"#details-{item}")
+    expect(details).to_contain_text("Use as template")
+    expect(row.get_by_text("Status:")).to_have_count(1)
+    expect(details.get_by_role("heading", level=3, name="Functions")).to_be_visible()  # under "Sent forms" (h2)
+    assert details.evaluate("e => getComputedStyle(e).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert page.url.endswith(f"#item-{item}")
+
+    click_and_wait(page, details.get_by_role("link", name="Show application"))
+    page.go_back(wait_until="load")
+    expect(page.locator(f"#details-{item}")).to_be_visible()
+    expect(page.locator(f"#item-{item} a.open-item")).to_have_attribute("aria-expanded", "true")
+
+    link = page.locator(f"#item-{item} a.open-item")
+    link.click()  # closed: the address forgets it
+    expect(link).to_have_attribute("aria-expanded", "false")
+    assert not page.url.endswith(f"#item-{item}")
+
+
+def test_the_folders_sort_choices_stand_apart(portal, page):
+    sign_in_with_bank_codes(page, portal, "234567", "asa@example.fi")
+    page.goto(f"{portal}/folder?lang=en")
+    first, second = (page.locator(".folder-tools__sort .hds-radio-button").nth(n).bounding_box() for n in (0, 1))
+    assert second["x"] - (first["x"] + first["width"]) >= 24 or second["y"] >= first["y"] + first["height"], (first, second)
+
+
+def click_the_circle(page, radio) -> None:
+    """A click on the radio button's circle (the label's left end), not on its text."""
+    box = page.locator(f"label[for={radio}]").bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 12)
+
+
+def test_radio_buttons_are_chosen_by_their_circle_too(portal, page):
+    page.goto(f"{portal}/e-services?lang=en")
+    for radio in ("topic-social-health", "group-personal"):
+        click_the_circle(page, radio)
+        expect(page.locator(f"#{radio}")).to_be_checked()
+    sign_in_with_bank_codes(page, portal, "234567", "asa@example.fi")
+    page.goto(f"{portal}/folder?lang=en")
+    click_the_circle(page, "sort-name")
+    expect(page.locator("#sort-name")).to_be_checked()
