@@ -118,7 +118,8 @@ def test_my_profile_shows_identity_read_only_and_the_contact_details(client, idp
     sid = sign_in(client, idp, contact={"phone": "+358401234567", "methods": ["email", "sms"], "language": "en"})
     body = get(client, "/profile", sid).body.decode()
     for text in ("Portaalia Nordea Testaaja", "210281-9988", "21.2.1981", "testaaja@example.fi", "+358401234567",
-                 "E-mail, Text message", "English", "Last login"):
+                 "E-mail, Text message", "English", "This is your first sign-in.",
+                 "Sign-ins, the current one first"):
         assert text in body, text
     assert 'name="given_name"' not in get(client, "/profile/edit", sid).body.decode()
 

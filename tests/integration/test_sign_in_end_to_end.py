@@ -124,7 +124,8 @@ def test_the_second_sign_in_lands_on_the_deep_link_directly(portal):
     second = Browser(portal)
     arrived = sign_in_with(second, customer, steps, next_path="/e-services/dog-declaration/form")
     assert arrived.headers["Location"] == "/e-services/dog-declaration/form"
-    assert "Last login" in second.get("/profile").body.decode()
+    profile = second.get("/profile").body.decode()
+    assert "Previous sign-in" in profile and "This is your first sign-in." not in profile  # the first one
 
 
 def test_cancel_at_the_provider_returns_with_a_clear_message(portal):
