@@ -206,3 +206,17 @@ def test_ops_publish_an_announcement_with_the_command(client, capsys):
     assert "title in en" in html(client.get("/?lang=en"))
     with pytest.raises(SystemExit):
         main(["--starts", today, "--ends", "2000-01-01"] + args[4:])
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("service", ["resident-parking-permit", "parking-fine-rectification"])
+def test_a_description_writes_each_phone_number_one_way_and_links_it(client, service, language):
+    import re
+
+    page = html(client.get(f"/e-services/{service}?lang={language}"))
+    text = re.sub(r"<[^>]+>", " ", page)
+    written = set(re.findall(r"(?:\+358|\(0|\b0)[0-9 ()]{6,16}[0-9]", text))
+    assert written and all(re.fullmatch(r"0\d{1,2} \d{3} \d{4,5}", number) for number in written), written
+    for number in written:
+        digits = re.sub(r"\D", "", number)
+        assert f'href="tel:+358{digits[1:]}">{number}</a>' in page, number
