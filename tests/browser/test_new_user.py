@@ -201,3 +201,11 @@ def test_radio_buttons_are_chosen_by_their_circle_too(portal, page):
     page.goto(f"{portal}/folder?lang=en")
     click_the_circle(page, "sort-name")
     expect(page.locator("#sort-name")).to_be_checked()
+
+
+def test_every_element_asks_for_the_citys_typeface_with_arial_metrics_after_it(portal, page):
+    page.goto(f"{portal}/feedback?lang=en")
+    stack = 'HelsinkiGroteskPro, Arial, "Liberation Sans", Arimo, Helvetica, sans-serif'
+    for selector in ("body", "h1", ".main-menu__link", "textarea", "button[type=submit]"):
+        family = page.locator(selector).first.evaluate("e => getComputedStyle(e).fontFamily")
+        assert family == stack, (selector, family)
