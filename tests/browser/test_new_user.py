@@ -209,3 +209,65 @@ def test_every_element_asks_for_the_citys_typeface_with_arial_metrics_after_it(p
     for selector in ("body", "h1", ".main-menu__link", "textarea", "button[type=submit]"):
         family = page.locator(selector).first.evaluate("e => getComputedStyle(e).fontFamily")
         assert family == stack, (selector, family)
+
+
+# The browser's speech synthesis, scripted: Debian's Chromium has no voices of its own. It speaks
+# nothing; it records what the page asked, and has voices for the languages given in `VOICES`.
+FAKE_SPEECH = """
+(() => {
+  const langs = window.VOICES || [];
+  const calls = window.spoken = [];
+  const listeners = {};
+  Object.defineProperty(window, "speechSynthesis", {configurable: true, value: {
+    getVoices: () => langs.map(lang => ({lang, name: "Test " + lang, default: false, localService: true, voiceURI: lang})),
+    speak: u => calls.push(["speak", u.lang, u.text]), pause: () => calls.push(["pause"]),
+    resume: () => calls.push(["resume"]), cancel: () => calls.push(["cancel"]),
+    addEventListener: (name, f) => { listeners[name] = f; },
+  }});
+  window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+})();
+"""
+
+
+def test_listen_reads_the_main_content_aloud_where_a_voice_speaks_the_pages_language(portal, browser):
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        page.add_init_script("window.VOICES = ['fi-FI', 'en-GB'];" + FAKE_SPEECH)
+        page.goto(f"{portal}/instructions?lang=en")
+        listen = page.get_by_role("button", name="Listen")
+        expect(listen).to_be_visible()
+        expect(page.get_by_role("button", name="Stop")).to_have_count(0)
+        listen.focus()
+        page.keyboard.press("Enter")
+        spoken = page.evaluate("window.spoken")
+        assert spoken[-1][0:2] == ["speak", "en-GB"] and "Instructions" in spoken[-1][2], spoken
+        assert "Skip to main content" not in spoken[-1][2]  # the main content only
+        expect(page.get_by_role("status").filter(has_text="Reading the page aloud.")).to_have_count(1)
+        page.get_by_role("button", name="Pause").click()
+        expect(page.get_by_role("button", name="Continue listening")).to_be_visible()
+        page.get_by_role("button", name="Continue listening").click()
+        page.get_by_role("button", name="Stop").click()
+        expect(page.get_by_role("button", name="Listen")).to_be_focused()
+        assert [call[0] for call in page.evaluate("window.spoken")][-3:] == ["pause", "resume", "cancel"]
+        assert problems_at_every_size(page) == []
+
+        page.goto(f"{portal}/instructions?lang=sv")  # no Swedish voice: no button
+        expect(page.locator("h1")).to_be_visible()
+        expect(page.locator("[data-listen]")).to_be_hidden()
+    finally:
+        context.close()
+
+
+def test_without_javascript_or_a_voice_there_is_no_listen_button(portal, browser):
+    for options in ({"java_script_enabled": False}, {}):
+        context = new_context(browser, **options)
+        try:
+            page = context.new_page()
+            if options == {}:
+                page.add_init_script("window.VOICES = [];" + FAKE_SPEECH)
+            page.goto(f"{portal}/instructions?lang=en")
+            expect(page.locator("h1")).to_be_visible()
+            expect(page.get_by_role("button", name="Listen")).to_have_count(0)
+        finally:
+            context.close()
