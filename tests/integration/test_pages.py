@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.clock import helsinki_today
 
-PAGES = ["/", "/e-services", "/e-services/dog-declaration", "/instructions", "/sign-in", "/feedback"]
+PAGES = ["/", "/e-services", "/e-services/dog-declaration", "/instructions", "/sign-in", "/feedback", "/accessibility"]
 
 
 def html(response) -> str:
@@ -220,3 +220,16 @@ def test_a_description_writes_each_phone_number_one_way_and_links_it(client, ser
     for number in written:
         digits = re.sub(r"\D", "", number)
         assert f'href="tel:+358{digits[1:]}">{number}</a>' in page, number
+
+
+@pytest.mark.parametrize("language, heading, authority", [
+    ("fi", "Saavutettavuusseloste", "Valvontaviranomainen"),
+    ("sv", "Tillgänglighetsutlåtande", "Tillsynsmyndighet"),
+    ("en", "Accessibility statement", "Supervisory authority"),
+])
+def test_the_accessibility_statement_is_linked_from_every_footer_with_feedback_and_the_authority(client, language, heading, authority):
+    for path in PAGES:
+        assert 'href="/accessibility"' in html(client.get(f"{path}?lang={language}")), path
+    page = html(client.get(f"/accessibility?lang={language}"))
+    assert f"<h1>{heading}</h1>" in page and authority in page
+    assert 'href="/feedback"' in page and "saavutettavuus@avi.fi" in page and "WCAG 2.1" in page
