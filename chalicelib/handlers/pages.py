@@ -47,3 +47,15 @@ def instructions(page):
 def accessibility_statement(page):
     """The accessibility statement (Act on the Provision of Digital Services 306/2019), one per language."""
     return page.render("pages/accessibility.html")
+
+
+@bp.route("/supported-browsers", methods=["GET"])
+@page_view(bp)
+def supported_browsers(page):
+    return page.render("pages/browsers.html")
+
+
+@bp.route("/security", methods=["GET"])
+@page_view(bp)
+def security(page):
+    return page.render("pages/security.html")

@@ -46,7 +46,8 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
     try:
         for name, path in [("front", "/"), ("catalogue", "/e-services?topic=daycare-education"),
                            ("catalogue-empty", "/e-services?q=zzzz"), ("description", "/e-services/dog-declaration"),
-                           ("instructions", "/instructions"), ("accessibility", "/accessibility"), ("sign-in", "/sign-in"), ("feedback", "/feedback"),
+                           ("instructions", "/instructions"), ("accessibility", "/accessibility"),
+                           ("browsers", "/supported-browsers"), ("security", "/security"), ("sign-in", "/sign-in"), ("feedback", "/feedback"),
                            ("signed-out", "/signed-out"), ("not-found", "/e-services/nope"), ("api-docs", "/api/v1/docs")]:
             check_everywhere(page, base + path, name, found)
 

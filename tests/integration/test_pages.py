@@ -8,7 +8,8 @@ import pytest
 
 from chalicelib.clock import helsinki_today
 
-PAGES = ["/", "/e-services", "/e-services/dog-declaration", "/instructions", "/sign-in", "/feedback", "/accessibility"]
+PAGES = ["/", "/e-services", "/e-services/dog-declaration", "/instructions", "/sign-in", "/feedback", "/accessibility",
+         "/supported-browsers", "/security"]
 
 
 def html(response) -> str:
@@ -233,3 +234,17 @@ def test_the_accessibility_statement_is_linked_from_every_footer_with_feedback_a
     page = html(client.get(f"/accessibility?lang={language}"))
     assert f"<h1>{heading}</h1>" in page and authority in page
     assert 'href="/feedback"' in page and "saavutettavuus@avi.fi" in page and "WCAG 2.1" in page
+
+
+@pytest.mark.parametrize("language, browsers, security", [
+    ("fi", "Tuetut selaimet ja käyttöjärjestelmät", "Tietoturva"),
+    ("sv", "Webbläsare och operativsystem som stöds", "Informationssäkerhet"),
+    ("en", "Supported browsers and operating systems", "Security"),
+])
+def test_the_guides_last_two_sections_are_pages_of_their_own_linked_from_every_footer(client, language, browsers, security):
+    footer = html(client.get(f"/?lang={language}"))
+    assert 'href="/supported-browsers"' in footer and 'href="/security"' in footer
+    browsers_page = html(client.get(f"/supported-browsers?lang={language}"))
+    assert f"<h1>{browsers}</h1>" in browsers_page and "Internet Explorer" in browsers_page and "Firefox ESR" in browsers_page
+    security_page = html(client.get(f"/security?lang={language}"))
+    assert f"<h1>{security}</h1>" in security_page and "https" in security_page
