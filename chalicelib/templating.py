@@ -10,6 +10,7 @@ themselves in ``{% autoescape false %}``: the environment escapes HTML everywher
 """
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from datetime import datetime
 from functools import lru_cache
@@ -55,7 +56,32 @@ def _environment(loader):
         undefined=jinja2.StrictUndefined,
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.filters["tel_href"] = tel_href
+    env.filters["phone_links"] = phone_links
     return env
+
+
+# Helsinki's numbers as the City writes them: 09 310 22111, 040 123 4567 (one format on every page).
+_PHONE = re.compile(r"(?<![\d+])0\d{1,2}(?: \d{2,5}){1,3}(?![\d])")
+
+
+def tel_href(number: str) -> str:
+    """``tel:`` with the international number: 09 310 22111 → tel:+358931022111."""
+    digits = re.sub(r"\D", "", number)
+    return "tel:+358" + digits[1:] if digits.startswith("0") else "tel:+" + digits
+
+
+def phone_links(text: str):
+    """``text`` escaped, each phone number in it a ``tel:`` link (a catalogue entry's contact line)."""
+    from markupsafe import Markup, escape
+
+    parts, last = [], 0
+    for match in _PHONE.finditer(text):
+        parts.append(escape(text[last:match.start()]))
+        parts.append(Markup('<a class="hds-link" href="{}">{}</a>').format(tel_href(match.group()), match.group()))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
 
 
 @lru_cache(maxsize=1)

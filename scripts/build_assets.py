@@ -23,6 +23,7 @@ BUNDLES = {
     "session.js": [SOURCES / "session.js"],
     "form.js": [SOURCES / "form.js"],
     "folder.js": [SOURCES / "folder.js"],
+    "listen.js": [SOURCES / "listen.js"],
     "devidp.js": [SOURCES / "devidp.js"],
     "favicon.svg": [SOURCES / "favicon.svg"],  # also served at /favicon.ico (handlers/static.py)
 }

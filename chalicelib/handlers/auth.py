@@ -163,7 +163,7 @@ def register(page):
         return page.render("auth/register.html", status=400, identity=identity, form=form, errors=invalid.errors)
     sessions.complete_registration(page.session, profile_id)
     audit.sign_in(profile_id, identity.method, success=True, reason="registration")
-    return page.redirect(page.session.return_path)
+    return page.redirect(page.session.return_path, notice="registered")
 
 
 @bp.route("/register/cancel", methods=["POST"], content_types=FORM)

@@ -129,7 +129,13 @@ def save_page(page, draft_id, number):
     if action.startswith("goto-"):
         target = pages.page_number(form, action[5:])
         return page.redirect(f"/drafts/{draft_id}/pages/{target}")
-    if action == "upload" or saved.errors:
+    if action == "upload":
+        # "Add the file" answers for the files just sent: a refused file, never the fields the user
+        # has not reached yet (they are checked by Next, as always).
+        sent = {field for field, items in uploads.items() if any(u.filename or u.content for u in items)}
+        errors = {field: m for field, m in saved.errors.items() if field in sent}
+        return render_page(page, form, draft, number, errors=errors, status=400 if errors else 200)
+    if saved.errors:
         return render_page(page, form, draft, number, errors=saved.errors, status=400 if saved.errors else 200)
     return page.redirect(f"/drafts/{draft_id}/pages/{number + 1}")
 
@@ -141,7 +147,8 @@ def autosave(page, draft_id):
     from chalicelib.forms import pages
 
     saved = pages.save_page(_owner(page), draft_id, page.request.form().get("page", ""), page.request.pairs())
-    return json_response({"saved": True, "saved_at": page.format_datetime(saved.draft.updated_at)})
+    saved_at = page.format_datetime(saved.draft.updated_at)
+    return json_response({"saved": True, "saved_at": saved_at, "saved_time": saved_at.split(" ")[1]})
 
 
 @bp.route("/drafts/{draft_id}/send", methods=["POST"], content_types=FORM_TYPES)

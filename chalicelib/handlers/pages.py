@@ -40,3 +40,22 @@ def signed_in_front_page(page):
 @page_view(bp)
 def instructions(page):
     return page.render("pages/instructions.html")
+
+
+@bp.route("/accessibility", methods=["GET"])
+@page_view(bp)
+def accessibility_statement(page):
+    """The accessibility statement (Act on the Provision of Digital Services 306/2019), one per language."""
+    return page.render("pages/accessibility.html")
+
+
+@bp.route("/supported-browsers", methods=["GET"])
+@page_view(bp)
+def supported_browsers(page):
+    return page.render("pages/browsers.html")
+
+
+@bp.route("/security", methods=["GET"])
+@page_view(bp)
+def security(page):
+    return page.render("pages/security.html")

@@ -59,7 +59,7 @@ def validate_contact(form: ContactForm, *, registration: bool) -> Contact:
         if phone is None:
             errors["phone"] = N_("Give a Finnish mobile phone number in the international format, for example +358 40 123 4567.")
     if not form.email.strip() and not form.phone.strip():
-        errors["email"] = N_("Give an e-mail address or a mobile phone number, or both.")
+        errors["email"] = N_("Both the e-mail address and the mobile phone number are empty: fill in at least one of them.")
     if "email" in form.methods and not form.email.strip():
         errors.setdefault("methods", N_("Notifications by e-mail need an e-mail address."))
     if "sms" in form.methods and not form.phone.strip():

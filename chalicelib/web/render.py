@@ -15,6 +15,8 @@ from chalicelib.web.request import WebRequest
 from chalicelib.web.responses import clear_cookie, security_headers
 from chalicelib.web.urls import url
 
+# Query parameters that announce what the previous request did; the page itself works without them.
+ONE_TIME_NOTICES = ("saved", "done", "removed", "notice")
 
 
 class Page:
@@ -71,8 +73,10 @@ class Page:
         return self.url(f"/static/{hashed_name(logical_name)}")
 
     def self_url(self, **changes: object) -> str:
-        """The current page with some query parameters changed (for language and text-size links)."""
-        params = {k: v for k, v in self.request.query.items() if k not in ("lang", "text")}
+        """The current page with some query parameters changed (for language and text-size links).
+        One-time notices ("Your changes were saved", "Registration complete" …) are left out: they
+        said what had just happened, and switching the language or text size is not that again."""
+        params = {k: v for k, v in self.request.query.items() if k not in ("lang", "text") + ONE_TIME_NOTICES}
         params.update({k: v for k, v in changes.items() if v is not None})
         query = urlencode(params)
         return f"{self.request.base_path}{self.request.path}" + (f"?{query}" if query else "")

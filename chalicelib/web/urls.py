@@ -19,7 +19,8 @@ def url(base_path: str, path: str, **params: object) -> str:
     if not path.startswith("/") or path.startswith("//"):
         raise ValueError(f"portal paths start with a single slash: {path!r}")
     query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return quote(f"{base_path}{path}", safe=_KEEP) + (f"?{query}" if query else "")
+    separator = "&" if "?" in path else "?"  # a return path may carry its own query
+    return quote(f"{base_path}{path}", safe=_KEEP) + (f"{separator}{query}" if query else "")
 
 
 def safe_return_path(value: str | None, default: str = "/") -> str:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.browser.conftest import (ROOT, SIZES, at_the_bank, axe_violations, click_and_wait, fill_dog_declaration,
-                                   new_context, overflows_sideways, register)
+                                   new_context, register, text_sizes_that_overflow)
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
@@ -28,8 +28,8 @@ def check_everywhere(page, url, name, found):
             separator = "&" if "?" in url else "?"
             page.goto(f"{url}{separator}lang={language}")
             violations = axe_violations(page)
-            if size == "phone" and overflows_sideways(page):
-                violations.append("the page scrolls sideways")
+            if size == "phone":
+                violations += [f"the page scrolls sideways at text size {text}" for text in text_sizes_that_overflow(page)]
             if violations:
                 found.append((name, size, language, violations))
             if language == "en" and name in SHOW:
@@ -46,7 +46,8 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
     try:
         for name, path in [("front", "/"), ("catalogue", "/e-services?topic=daycare-education"),
                            ("catalogue-empty", "/e-services?q=zzzz"), ("description", "/e-services/dog-declaration"),
-                           ("instructions", "/instructions"), ("sign-in", "/sign-in"), ("feedback", "/feedback"),
+                           ("instructions", "/instructions"), ("accessibility", "/accessibility"),
+                           ("browsers", "/supported-browsers"), ("security", "/security"), ("sign-in", "/sign-in"), ("feedback", "/feedback"),
                            ("signed-out", "/signed-out"), ("not-found", "/e-services/nope"), ("api-docs", "/api/v1/docs")]:
             check_everywhere(page, base + path, name, found)
 

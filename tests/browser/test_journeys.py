@@ -172,7 +172,7 @@ def test_signing_in_and_a_whole_form_with_the_keyboard_only(portal, browser):
             page.keyboard.press("Space")
             tab_to(page, "form[action$='/register'] button[type=submit]")
             press_and_wait(page, "Enter")
-            assert re.search(r"/$", page.url), page.url
+            assert re.search(r"/\?notice=registered$", page.url), page.url
 
         page.goto(f"{portal}/e-services/referee-fee?lang=en")
         tab_to(page, "a.go-to-service")

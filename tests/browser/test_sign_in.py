@@ -42,7 +42,7 @@ def test_a_resident_signs_in_with_bank_codes_registers_and_signs_out(portal, pag
     page.locator("label[for=methods-email]").click()
     page.locator("label[for=language-en]").click()
     page.locator("label[for=consent-yes]").click()
-    click_and_wait(page, page.get_by_role("button", name="Register"), url=re.compile(r"/$"))
+    click_and_wait(page, page.get_by_role("button", name="Register"), url=re.compile(r"/\?notice=registered$"))
 
     expect(page.locator("h1")).to_have_text("Welcome, Portaalia Nordea Testaaja")
     assert page.locator("dialog#session-warning").count() == 1 and not page.locator("dialog#session-warning").is_visible()

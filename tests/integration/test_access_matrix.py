@@ -39,6 +39,9 @@ def api(x, y=404, web_roles=401):
 MATRIX = [
     ("GET", "/", "/", None, same(200)),
     ("GET", "/instructions", "/instructions", None, same(200)),
+    ("GET", "/accessibility", "/accessibility", None, same(200)),
+    ("GET", "/supported-browsers", "/supported-browsers", None, same(200)),
+    ("GET", "/security", "/security", None, same(200)),
     ("GET", "/e-services", "/e-services?q=koira", None, same(200)),
     ("GET", "/e-services/{service_id}", "/e-services/dog-declaration", None, same(200)),
     ("GET", "/e-services/{service_id}/form", "/e-services/dog-declaration/form", None, web(303, 200)),

@@ -429,6 +429,18 @@ class TestAttachments:
             assert response.status_code == 400 and "The file type is not allowed" in response.body.decode()
             assert drafts_stored()[0].attachments == [] and s3_keys() == []
 
+    def test_add_the_file_shows_no_errors_for_the_fields_not_filled_in_yet(self, filler):
+        self._to_page_four(filler)
+        nothing_yet = {**ADDITIONAL, "dog_count": "", "information_correct": ""}
+        added = filler.multipart(4, nothing_yet, {"vaccination_certificate": ("a.pdf", self.PDF)}, action="upload")
+        assert added.status_code == 200
+        assert 'id="error-summary"' not in added.body.decode() and len(drafts_stored()[0].attachments) == 1
+        refused = filler.multipart(4, nothing_yet, {"vaccination_certificate": ("b.pdf", b"MZ\x90\x00" + b"0" * 100)}, action="upload")
+        body = refused.body.decode()
+        assert refused.status_code == 400 and "The file type is not allowed" in body
+        assert 'href="#field-dog_count"' not in body and 'href="#field-information_correct"' not in body
+        assert filler.page(4, nothing_yet).status_code == 400  # Next still checks every field
+
     def test_removing_a_draft_deletes_its_files(self, filler):
         self._to_page_four(filler)
         filler.multipart(4, ADDITIONAL, {"vaccination_certificate": ("a.pdf", self.PDF)})

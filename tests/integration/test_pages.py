@@ -8,7 +8,8 @@ import pytest
 
 from chalicelib.clock import helsinki_today
 
-PAGES = ["/", "/e-services", "/e-services/dog-declaration", "/instructions", "/sign-in", "/feedback"]
+PAGES = ["/", "/e-services", "/e-services/dog-declaration", "/instructions", "/sign-in", "/feedback", "/accessibility",
+         "/supported-browsers", "/security"]
 
 
 def html(response) -> str:
@@ -206,3 +207,44 @@ def test_ops_publish_an_announcement_with_the_command(client, capsys):
     assert "title in en" in html(client.get("/?lang=en"))
     with pytest.raises(SystemExit):
         main(["--starts", today, "--ends", "2000-01-01"] + args[4:])
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize("service", ["resident-parking-permit", "parking-fine-rectification"])
+def test_a_description_writes_each_phone_number_one_way_and_links_it(client, service, language):
+    import re
+
+    page = html(client.get(f"/e-services/{service}?lang={language}"))
+    text = re.sub(r"<[^>]+>", " ", page)
+    written = set(re.findall(r"(?:\+358|\(0|\b0)[0-9 ()]{6,16}[0-9]", text))
+    assert written and all(re.fullmatch(r"0\d{1,2} \d{3} \d{4,5}", number) for number in written), written
+    for number in written:
+        digits = re.sub(r"\D", "", number)
+        assert f'href="tel:+358{digits[1:]}">{number}</a>' in page, number
+
+
+@pytest.mark.parametrize("language, heading, authority", [
+    ("fi", "Saavutettavuusseloste", "Valvontaviranomainen"),
+    ("sv", "Tillgänglighetsutlåtande", "Tillsynsmyndighet"),
+    ("en", "Accessibility statement", "Supervisory authority"),
+])
+def test_the_accessibility_statement_is_linked_from_every_footer_with_feedback_and_the_authority(client, language, heading, authority):
+    for path in PAGES:
+        assert 'href="/accessibility"' in html(client.get(f"{path}?lang={language}")), path
+    page = html(client.get(f"/accessibility?lang={language}"))
+    assert f"<h1>{heading}</h1>" in page and authority in page
+    assert 'href="/feedback"' in page and "saavutettavuus@avi.fi" in page and "WCAG 2.1" in page
+
+
+@pytest.mark.parametrize("language, browsers, security", [
+    ("fi", "Tuetut selaimet ja käyttöjärjestelmät", "Tietoturva"),
+    ("sv", "Webbläsare och operativsystem som stöds", "Informationssäkerhet"),
+    ("en", "Supported browsers and operating systems", "Security"),
+])
+def test_the_guides_last_two_sections_are_pages_of_their_own_linked_from_every_footer(client, language, browsers, security):
+    footer = html(client.get(f"/?lang={language}"))
+    assert 'href="/supported-browsers"' in footer and 'href="/security"' in footer
+    browsers_page = html(client.get(f"/supported-browsers?lang={language}"))
+    assert f"<h1>{browsers}</h1>" in browsers_page and "Internet Explorer" in browsers_page and "Firefox ESR" in browsers_page
+    security_page = html(client.get(f"/security?lang={language}"))
+    assert f"<h1>{security}</h1>" in security_page and "https" in security_page

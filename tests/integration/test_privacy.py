@@ -56,7 +56,7 @@ def test_sign_ins_and_division_access_are_audited_without_identity_codes(client,
     dumped = json.dumps([e.attribute_values for e in mine + entries("unidentified")], default=str)
     assert "210281" not in dumped and "Testaaja" not in dumped
     profile_page = a.get("/profile").body.decode()
-    assert "Latest sign-ins" in profile_page and "Urban Environment Division" in profile_page
+    assert "Sign-ins, the current one first" in profile_page and "Urban Environment Division" in profile_page
     from chalicelib.privacy.audit import for_item
 
     assert {e.action for e in for_item(item)} == {"list", "read", "status-change", "message"}

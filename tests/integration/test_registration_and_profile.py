@@ -35,7 +35,7 @@ def test_registration_creates_the_profile_keyed_by_an_opaque_id(client, idp):
     sid = sign_in(client, idp, register=False, next_path="/e-services/dog-declaration")
     response = post(client, "/register", sid, VALID)
     assert response.status_code == 303
-    assert response.headers["Location"] == "/e-services/dog-declaration"
+    assert response.headers["Location"] == "/e-services/dog-declaration?notice=registered"  # "Registration complete" there
     (profile,), (identity,) = profiles_stored()
     assert profile.personal_identity_code == "210281-9988"
     assert "210281" not in identity.identity_hash and "210281" not in profile.profile_id
@@ -50,7 +50,7 @@ def test_registration_creates_the_profile_keyed_by_an_opaque_id(client, idp):
     "fields, field, message",
     [
         ({**VALID, "consent": ""}, "consent", "Accept that a profile is created"),
-        ({**VALID, "email": "", "phone": "", "methods": []}, "email", "Give an e-mail address or a mobile phone number"),
+        ({**VALID, "email": "", "phone": "", "methods": []}, "email", "Both the e-mail address and the mobile phone number are empty"),
         ({**VALID, "email": "", "phone": "040 123 4567", "methods": ["sms"]}, "phone", "international format"),
         ({**VALID, "phone": "+46 70 123 4567", "methods": ["sms", "email"]}, "phone", "international format"),
         ({**VALID, "methods": ["sms"]}, "methods", "need a mobile phone number"),
@@ -118,7 +118,8 @@ def test_my_profile_shows_identity_read_only_and_the_contact_details(client, idp
     sid = sign_in(client, idp, contact={"phone": "+358401234567", "methods": ["email", "sms"], "language": "en"})
     body = get(client, "/profile", sid).body.decode()
     for text in ("Portaalia Nordea Testaaja", "210281-9988", "21.2.1981", "testaaja@example.fi", "+358401234567",
-                 "E-mail, Text message", "English", "Last login"):
+                 "E-mail, Text message", "English", "This is your first sign-in.",
+                 "Sign-ins, the current one first"):
         assert text in body, text
     assert 'name="given_name"' not in get(client, "/profile/edit", sid).body.decode()
 

@@ -107,7 +107,7 @@ def test_every_identification_method_signs_in_to_the_portal(portal, method):
     arrived = sign_in_with(browser, customer, steps)
     assert arrived.status_code == 303 and arrived.headers["Location"] == "/register"
     registered = register(browser)
-    assert registered.status_code == 303 and registered.headers["Location"] == "/e-services/dog-declaration"
+    assert registered.status_code == 303 and registered.headers["Location"] == "/e-services/dog-declaration?notice=registered"
     assert greeting in browser.get("/").body.decode()
 
     from chalicelib.models.identity import ProfileModel
@@ -124,7 +124,8 @@ def test_the_second_sign_in_lands_on_the_deep_link_directly(portal):
     second = Browser(portal)
     arrived = sign_in_with(second, customer, steps, next_path="/e-services/dog-declaration/form")
     assert arrived.headers["Location"] == "/e-services/dog-declaration/form"
-    assert "Last login" in second.get("/profile").body.decode()
+    profile = second.get("/profile").body.decode()
+    assert "Previous sign-in" in profile and "This is your first sign-in." not in profile  # the first one
 
 
 def test_cancel_at_the_provider_returns_with_a_clear_message(portal):

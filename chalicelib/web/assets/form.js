@@ -73,6 +73,8 @@
 
   /* Automatic draft saving */
   if (form.dataset.autosave !== "yes") { return; }
+  var note = document.querySelector(".eform__autosave-note");
+  if (note) { note.hidden = false; }
   function save(keepalive) {
     if (!dirty) { return Promise.resolve(); }
     var data = new FormData(form);
@@ -88,7 +90,7 @@
       .then(function (answer) {
         var isNew = form.querySelector("input[name=new]");
         if (isNew) { isNew.remove(); }
-        if (status) { status.textContent = status.dataset.savedText + " " + answer.saved_at; }
+        if (status) { status.textContent = status.dataset.savedText.replace("{time}", answer.saved_time); }
       })
       .catch(function () { dirty = true; });
   }
