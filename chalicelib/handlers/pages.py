@@ -23,11 +23,9 @@ def signed_in_front_page(page):
     from chalicelib import folder, statuses
     from chalicelib.catalogue.search import health_care, popular
     from chalicelib.catalogue.store import catalogue
-    from chalicelib.identity.profiles import get_profile
 
     return page.render(
         "pages/home.html",
-        profile=get_profile(page.session.profile_id),
         latest_events=folder.latest(page.session.profile_id),
         services=catalogue(),
         status_labels=statuses.LABELS,

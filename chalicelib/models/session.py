@@ -35,6 +35,9 @@ class SessionModel(PortalModel):
     acting_name = UnicodeAttribute()  # the signed-in person's name (for organisations: the acting person)
     method = UnicodeAttribute()  # bank | mobile | card | katso
     customer = UnicodeAttribute()  # personal | corporate
+    # For whom a corporate customer acts, shown on every page: the organisation and its Business ID.
+    organisation_name = UnicodeAttribute(null=True)
+    business_id = UnicodeAttribute(null=True)
     roles = ListAttribute(of=UnicodeAttribute, default=list)
     return_path = UnicodeAttribute(default="/")  # where registration continues to
     csrf_token = UnicodeAttribute()

@@ -65,6 +65,13 @@ class Session:
         return self.record.customer
 
     @property
+    def acting_for(self) -> tuple[str, str] | None:
+        """The organisation a corporate customer acts for: (its name, its Business ID); else None."""
+        if self.record.customer != "corporate" or not self.record.business_id:
+            return None
+        return self.record.organisation_name or self.record.business_id, self.record.business_id
+
+    @property
     def return_path(self) -> str:
         return self.record.return_path
 
@@ -98,6 +105,8 @@ def create_session(identity: Identity, profile_id: str | None, return_path: str 
         acting_name=identity.full_name,
         method=identity.method,
         customer=identity.customer,
+        organisation_name=identity.organisation_name if identity.customer == "corporate" else None,
+        business_id=identity.business_id if identity.customer == "corporate" else None,
         roles=list(identity.roles),
         return_path=return_path,
         csrf_token=secrets.token_urlsafe(32),
@@ -159,6 +168,8 @@ def _mark_timed_out(record, now: datetime) -> str | None:
         SessionModel.person_hash.set(person),
         SessionModel.csrf_token.set(secrets.token_urlsafe(32)),
         SessionModel.pending_identity.remove(),
+        SessionModel.organisation_name.remove(),
+        SessionModel.business_id.remove(),
         SessionModel.roles.set([]),
         SessionModel.expires_at.set(now + TIMED_OUT_KEPT),
     ])

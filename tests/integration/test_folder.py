@@ -391,3 +391,23 @@ def test_an_organisations_members_share_its_folder_but_not_their_personal_one(cl
 @pytest.mark.parametrize("number", ["abc", "1" * 20, "%2e%2e", "-1"])
 def test_odd_item_numbers_are_not_found(a, number):
     assert a.get(f"/folder/{number}").status_code == 404
+
+
+@pytest.mark.parametrize("language, said", [
+    ("en", "You are acting for Testiyritys Oy (Business ID 0201256-6)."),
+    ("fi", "Asioit organisaation Testiyritys Oy (Y-tunnus 0201256-6) puolesta."),
+    ("sv", "Du uträttar ärenden för Testiyritys Oy (FO-nummer 0201256-6)."),
+])
+def test_who_acts_for_an_organisation_sees_its_name_and_business_id_in_the_header_front_page_and_folder(
+        client, idp, language, said):
+    member = Filler(client, sign_in(client, idp, ORGANISATION_USER))
+    folder, front = html(member.get(f"/folder?lang={language}")), html(member.get(f"/?lang={language}"))
+    assert said in folder and said in front
+    header = folder.split('class="account__name"', 1)[1].split("</span></span>", 1)[0]
+    assert "Maija Meikäläinen" in header and "Testiyritys Oy" in header and "0201256-6" in header
+
+
+def test_a_person_acting_for_themselves_sees_no_organisation(a):
+    for page in ("/folder", "/"):
+        body = html(a.get(page))
+        assert 'class="account__for"' not in body and "acting-for" not in body

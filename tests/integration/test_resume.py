@@ -92,7 +92,7 @@ def test_the_next_person_on_the_browser_gets_nothing_of_a_timed_out_form(client,
         form = b.get("/register")
         done = b.post("/register", {"email": "b@example.fi", "methods": "email", "language": "en", "consent": "yes",
                                     "csrf_token": csrf_of(text_of(form))})
-        assert done.status_code == 303 and done.headers["Location"] == "/"
+        assert done.status_code == 303 and done.headers["Location"] == "/?notice=registered"  # the front page
     else:
         assert answer.headers["Location"] == "/"  # not even A's page
     # B on the same browser, even with A's old cookie replayed and A's page asked for by hand
