@@ -136,13 +136,27 @@ def text_sizes_that_overflow(page) -> list[str]:
     )
 
 
+def _text_size_class(page, classes: str | None = None) -> str:
+    """The class attribute of ``<html>`` (which carries the text size: ``text-size-<size>``), set to
+    ``classes`` first when given: a text size is laid out without reloading the page."""
+    return page.evaluate("c => { const h = document.documentElement; if (c !== null) h.className = c; return h.className; }",
+                         classes)
+
+
 def problems_at_every_size(page) -> list:
-    """axe-core's violations at desktop and phone size, and a phone layout that scrolls sideways at
-    any of the text sizes, for the page as it is now; the viewport is desktop-sized again afterwards."""
+    """axe-core's violations at desktop and phone size, each at every text size, and a phone layout
+    that scrolls sideways at any of the text sizes, for the page as it is now; the viewport is
+    desktop-sized and the text size as served again afterwards."""
     found = []
+    served = _text_size_class(page)
+    # The development provider's pages have no text sizes: they are checked as served.
+    texts = TEXT_SIZES if re.search(r"(^|\s)text-size-", served) else ("as served",)
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
-        found += [(size, v) for v in axe_violations(page)]
+        for text in texts:
+            _text_size_class(page, re.sub(r"text-size-\w+", f"text-size-{text}", served))
+            found += [(f"{size}, text size {text}", v) for v in axe_violations(page)]
+        _text_size_class(page, served)
         if size == "phone":
             found += [(size, f"the page scrolls sideways at text size {text}") for text in text_sizes_that_overflow(page)]
     page.set_viewport_size(SIZES["desktop"])

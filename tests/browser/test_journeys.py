@@ -40,7 +40,8 @@ def test_two_people_of_an_organisation_share_its_folder_and_a_personal_sign_in_d
         second.goto(f"{portal}/folder?lang=en")
         expect(second.locator("main")).to_contain_text(re.compile("arts and culture grants", re.IGNORECASE))
         second.goto(f"{portal}/?lang=en")
-        expect(second.locator("main")).to_contain_text("You are signed in for Testiyritys Oy.")
+        expect(second.locator("main")).to_contain_text(re.compile(r"You are acting for Testiyritys Oy \(Business ID \d{7}-\d\)\."))
+        expect(second.locator(".account__for")).to_contain_text("for Testiyritys Oy (Business ID")
         sign_in_with_bank_codes(personal, portal, "123456")  # Nordea Testaaja is also Testiyritys Oy's main user
         personal.goto(f"{portal}/folder?lang=en")
         drafts = personal.locator("section[aria-labelledby=drafts-title]").inner_text()

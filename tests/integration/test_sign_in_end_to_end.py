@@ -96,7 +96,7 @@ METHODS = {
     "card": ("personal", [("/card", {}), ("/card", {"action": "ok", "certificate": "nordea-testaaja", "pin": "1234"})],
              "Welcome, Portaalia Nordea Testaaja"),
     "katso": ("corporate", [("/katso", {"action": "ok", "username": "testiyritys-kayttaja", "password": "katso1234"})],
-              "You are signed in for Testiyritys Oy."),
+              "You are acting for Testiyritys Oy (Business ID "),
 }
 
 
