@@ -167,8 +167,10 @@ def test_non_ascii_return_paths_survive_the_whole_sign_in(portal, link, arrives)
             browser.idp(path, **fields)
         arrived = browser.follow_success(browser.idp(last[0], **last[1]))
         assert arrived.status_code == 303 and "sid" in browser.jar
+        expected = arrives
         if time == "first":
             assert arrived.headers["Location"] == "/register"
             arrived = register(browser)
-        assert arrived.headers["Location"] == arrives  # percent-encoded, same site, plain ASCII
+            expected = f"{arrives}?notice=registered"  # "Registration complete" on arrival
+        assert arrived.headers["Location"] == expected  # percent-encoded, same site, plain ASCII
         assert greeting.split(",")[0] in browser.get("/").body.decode()  # the session holds
