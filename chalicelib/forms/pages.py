@@ -92,8 +92,10 @@ def save_page(owner: drafts.Owner, draft_id: str, page, pairs: list[tuple[str, s
     try:
         drafts.save(draft, is_new=is_new)
     except PutError as error:
-        if not is_new or getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
+        if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
             raise
+        if not is_new:  # sent meanwhile (another tab, a double click): as open_draft answers for a sent draft
+            raise NotFound(draft_id) from None
         # A retried first save: the draft exists now. Apply the page to it instead.
         draft = open_draft(owner, draft_id)
         errors = drafts.apply_page(form, draft, number, posted, lists, uploads or {}, remove)

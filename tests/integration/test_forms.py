@@ -490,3 +490,20 @@ def test_autosave_saves_without_validating(filler):
 
     assert json.loads(response.body)["saved"] is True
     assert drafts_stored()[0].answers["postal_code"] == "12"
+
+
+def test_a_page_posted_to_a_draft_sent_meanwhile_is_not_found_and_changes_nothing(client, idp, monkeypatch):
+    """Another tab sends the draft between this post's read and its write: the post answers 404, as a
+    sent draft's page does, never a 500, and the sent marker stays as sending left it."""
+    filler = Filler(client, sign_in(client, idp))
+    filler.fill_dog_declaration()
+    from chalicelib.forms import drafts, pages
+
+    (stored,) = drafts_stored()
+    stale = drafts.load(drafts.Owner(stored.owner_id, "x"), filler.draft_id)  # read before the send
+    assert filler.send().status_code == 200
+    monkeypatch.setattr(pages, "open_draft", lambda owner, draft_id: stale)
+    response = filler.page(1, OWNER)
+    assert response.status_code == 404
+    (marker,) = drafts_stored()
+    assert marker.sent_item_number and marker.answers == {}
