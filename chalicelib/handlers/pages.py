@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.i18n import N_
 from chalicelib.web.views import page_view
 
 bp = Blueprint(__name__)
@@ -34,26 +35,31 @@ def signed_in_front_page(page):
     )
 
 
+def _prose(page, folder: str, title: str, heading: str | None = None):
+    """A page of text written per language in templates/<folder>/<lang>.html."""
+    return page.render("pages/prose.html", folder=folder, title=title, heading=heading)
+
+
 @bp.route("/instructions", methods=["GET"])
 @page_view(bp)
 def instructions(page):
-    return page.render("pages/instructions.html")
+    return _prose(page, "instructions", N_("Instructions"), N_("How to use the e-services"))
 
 
 @bp.route("/accessibility", methods=["GET"])
 @page_view(bp)
 def accessibility_statement(page):
     """The accessibility statement (Act on the Provision of Digital Services 306/2019), one per language."""
-    return page.render("pages/accessibility.html")
+    return _prose(page, "accessibility", N_("Accessibility statement"))
 
 
 @bp.route("/supported-browsers", methods=["GET"])
 @page_view(bp)
 def supported_browsers(page):
-    return page.render("pages/browsers.html")
+    return _prose(page, "browsers", N_("Supported browsers and operating systems"))
 
 
 @bp.route("/security", methods=["GET"])
 @page_view(bp)
 def security(page):
-    return page.render("pages/security.html")
+    return _prose(page, "security", N_("Security"))
