@@ -6,7 +6,7 @@ what they built is frozen (chalicelib/coldstart.py says why).
 from chalicelib.coldstart import collector_paused, first_request_collector_paused
 
 with collector_paused():
-    from chalice import Chalice, Cron
+    from chalice import Chalice, Cron, Rate
 
     from chalicelib import observability
     from chalicelib.config import settings
@@ -48,6 +48,26 @@ with collector_paused():
         from chalicelib.privacy.retention import remove_expired
 
         remove_expired()
+        from chalicelib.scanning import remove_expired_threats
+
+        remove_expired_threats()
+
+    @app.on_cw_event({"source": ["aws.guardduty"], "detail-type": ["GuardDuty Malware Protection Object Scan Result"]})
+    def malware_scan_result(event):
+        """GuardDuty Malware Protection for S3 scanned a file of the attachments bucket: record the result
+        (infra/portal_stack.py narrows the rule to this stage's bucket; locally scripts/malware_scanner.py
+        sends the same event here)."""
+        from chalicelib.scanning import record_event
+
+        record_event(event.to_dict())
+
+    @app.schedule(Rate(15, unit=Rate.MINUTES))
+    def malware_scan_watch(event):
+        """Every 15 minutes: read the tag of files still without a scan result (a lost event), and count
+        those overdue into the metric that raises the alarm."""
+        from chalicelib.scanning import watch
+
+        return watch().as_dict()
 
     @app.schedule(Cron(0, "*", "*", "*", "?", "*"))
     def notification_sweep(event):

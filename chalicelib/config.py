@@ -85,6 +85,12 @@ class Settings(BaseModel):
     # Changes younger than this wait for the next sweep, so that the owner-updated index (eventually
     # consistent) surely shows everything the pending marker stands for.
     notification_settle_seconds: int = 15
+    # Malware scanning (chalicelib/scanning; GuardDuty Malware Protection for S3 on AWS, a stand-in
+    # locally). A file with no result this long after its upload counts as overdue: the scheduled
+    # check's metric raises an alarm (docs/operations.md).
+    scan_overdue_minutes: int = 30
+    # A file GuardDuty found a threat in is deleted this long after the finding (time to investigate).
+    threat_retention_days: int = 30
 
     @property
     def dev_idp_enabled(self) -> bool:

@@ -45,6 +45,9 @@ STATUS_UPDATES = "StatusUpdates"
 NOTIFICATIONS_SENT = "NotificationsSent"
 NOTIFICATIONS_FAILED = "NotificationsFailed"
 SCHEDULED_FAILURES = "ScheduledRunFailures"  # dimension function: a scheduled function that raised
+MALWARE_SCANS_OVERDUE = "MalwareScansOverdue"  # files with no scan result after scan_overdue_minutes
+MALWARE_THREATS_FOUND = "MalwareThreatsFound"  # scan results THREATS_FOUND
+MALWARE_SCAN_PROBLEMS = "MalwareScanProblems"  # scan results UNSUPPORTED, ACCESS_DENIED or FAILED
 
 # What a scheduled function returns (its report) that the middleware turns into metrics: the
 # notification sweep's report (chalicelib.notifications.sweep.SweepReport.as_dict()).
@@ -52,6 +55,8 @@ REPORT_METRICS = {
     "emails": (NOTIFICATIONS_SENT, {"channel": "email"}),
     "texts": (NOTIFICATIONS_SENT, {"channel": "sms"}),
     "failed_sends": (NOTIFICATIONS_FAILED, {}),
+    # The malware scan check's report (chalicelib.scanning.WatchReport.as_dict()).
+    "overdue_scans": (MALWARE_SCANS_OVERDUE, {}),
 }
 
 _pending: ContextVar[list | None] = ContextVar("pending_metrics", default=None)

@@ -1,4 +1,5 @@
-"""The local AWS stack: moto in server mode standing in for DynamoDB, S3, SES and SNS.
+"""The local AWS stack: moto in server mode standing in for DynamoDB, S3, SES and SNS, and a stand-in
+for GuardDuty Malware Protection for S3 (scripts/malware_scanner.py: it knows only the EICAR test file).
 
     python scripts/local_stack.py serve   # moto + tables + bucket + seed, then `chalice local` on :8000
     python scripts/local_stack.py setup   # tables + bucket + seed against an already running moto
@@ -124,14 +125,36 @@ def write_division_keys() -> None:
     print(f"division API keys for local use: {target}")
 
 
+def start_scanner():
+    """The stand-in for GuardDuty Malware Protection for S3: tags each new attachment and sends the scan
+    result event to the app's handler, in a thread of this process (chalice local runs no event rules)."""
+    import threading
+
+    import boto3
+
+    from chalicelib.config import settings
+    from scripts.malware_scanner import Scanner
+
+    config = settings()
+    s3 = boto3.client("s3", region_name=config.aws_region, endpoint_url=config.aws_endpoint_url)
+    stop = threading.Event()
+    thread = threading.Thread(target=Scanner(s3, config.attachments_bucket, config.aws_region).run_forever,
+                              args=(stop,), name="malware-scanner", daemon=True)
+    thread.start()
+    print("malware scanner stand-in running (knows only the EICAR test file)")
+    return stop
+
+
 def serve(port: int, moto_port: int) -> int:
     env = local_environment(moto_port, port)
     os.environ.update(env)
     moto = start_moto(env["AWS_ENDPOINT_URL"])
     print(f"local AWS stack (moto) at {env['AWS_ENDPOINT_URL']}")
     chalice = None
+    scanner = None
     try:
         setup_resources()
+        scanner = start_scanner()
         chalice = subprocess.Popen(
             [str(Path(sys.executable).with_name("chalice")), "local", "--stage", "local", "--host", "127.0.0.1",
              "--port", str(port), "--no-autoreload"],
@@ -153,6 +176,8 @@ def serve(port: int, moto_port: int) -> int:
                 chalice.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 chalice.kill()
+        if scanner is not None:
+            scanner.set()
         moto.stop()
         print("stopped")
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from chalicelib import statuses
 
 Status = Literal[statuses.ALL]
+ScanStatus = Literal["PENDING", "NO_THREATS_FOUND", "THREATS_FOUND", "UNSUPPORTED", "ACCESS_DENIED", "FAILED"]
 NewStatus = Literal[statuses.SETTABLE]
 ITEM_NUMBER = r"^\d{6,12}$"
 THREAD_ID = r"^[0-9a-f]{32}$"
@@ -66,7 +67,12 @@ class AttachmentOut(_Out):
     size: int
     content_type: str
     source: Literal["application", "complement", "message"]
-    download_url: str = Field(description="A short-lived (5 minutes) link to the file.")
+    scan_status: ScanStatus = Field(description=(
+        "The malware scan's result (GuardDuty's GuardDutyMalwareScanStatus tag): PENDING while the file is being "
+        "scanned, then NO_THREATS_FOUND, THREATS_FOUND, UNSUPPORTED, ACCESS_DENIED or FAILED. Only NO_THREATS_FOUND "
+        "has a download_url; a file with a threat is never handed out and is deleted after a retention period."))
+    download_url: str | None = Field(description=(
+        "A short-lived (5 minutes) link to the file; null unless scan_status is NO_THREATS_FOUND."))
 
 
 class EventOut(_Out):

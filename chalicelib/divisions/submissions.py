@@ -99,17 +99,22 @@ def get_submission(caller: ApiCaller, item_number: str) -> SubmissionDetail:
     audit.division_access(item, "read", caller)
     events = list(EventModel.query(item_number))
     s3 = client("s3")
+    from chalicelib import scanning
 
-    def link(ref) -> str:
+    refs = [("application", a) for a in item.attachments] + [
+        ("message" if e.kind == "message" else "complement", a) for e in events for a in e.attachments or []]
+    scans = scanning.states([a.s3_key for _, a in refs])
+
+    def link(ref) -> str | None:
+        # Only a file GuardDuty found clean is handed out (docs/operations.md, "Malware scanning").
+        if not scanning.deliverable(scans.get(ref.s3_key, scanning.PENDING)):
+            return None
         return s3.generate_presigned_url("get_object", Params={"Bucket": settings().attachments_bucket, "Key": ref.s3_key},
                                          ExpiresIn=DOWNLOAD_SECONDS)
 
     files = [AttachmentOut(attachment_id=a.attachment_id, name=a.name, size=int(a.size), content_type=a.content_type,
-                           source="application", download_url=link(a)) for a in item.attachments]
-    for event in events:
-        for a in event.attachments or []:
-            files.append(AttachmentOut(attachment_id=a.attachment_id, name=a.name, size=int(a.size), content_type=a.content_type,
-                                       source="message" if event.kind == "message" else "complement", download_url=link(a)))
+                           source=source, scan_status=scans.get(a.s3_key, scanning.PENDING), download_url=link(a))
+             for source, a in refs]
     return SubmissionDetail(
         **_summary(item).model_dump(), language=item.language, sent_by=item.sent_by, created_at=item.created_at,
         answers=item.answers, attachments=files,

@@ -1,5 +1,7 @@
 """Attachments: at most 2 MB, of an allowed type judged by content (not by name), stored in the
 private bucket with server-side encryption under an unguessable key. Never served back to customers.
+Every stored file is scanned for malware (chalicelib/scanning): the type check by content is not the
+only defence, and a division gets a file only when the scan found no threat.
 
 How many: each file field of a form takes ``FormField.max_files`` files (one by default); a draft,
 and a complement or a reply, has at most ``MAX_FILES`` files of at most ``MAX_TOTAL_BYTES`` in all
@@ -114,6 +116,9 @@ def store(upload: Upload, field: str) -> dict:
         ContentType=content_type,
         ServerSideEncryption="AES256",
     )
+    from chalicelib import scanning
+
+    scanning.expect(key)  # "being scanned" until GuardDuty's result arrives
     return {
         "attachment_id": attachment_id,
         "field": field,
@@ -125,6 +130,7 @@ def store(upload: Upload, field: str) -> dict:
 
 
 def delete(keys: list[str]) -> None:
+    from chalicelib import scanning
     from chalicelib.clients import client
 
     for start in range(0, len(keys), 1000):
@@ -134,3 +140,4 @@ def delete(keys: list[str]) -> None:
                 Bucket=settings().attachments_bucket,
                 Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True},
             )
+    scanning.forget(keys)

@@ -51,9 +51,13 @@ def _item_page(page, item_number, *, status=200, errors=None, typed=None, focus=
     from chalicelib import folder, statuses
     from chalicelib.catalogue.store import catalogue
 
+    from chalicelib import scanning
+
     view = folder.view_item(_owner(page), item_number)
+    scans = scanning.states([a.s3_key for a in view.attachments])  # "being checked", or refused as unsafe
     return page.render(
         "folder/item.html", status=status, view=view, item=view.item, service=catalogue().get(view.item.service_id),
+        scans=scans,
         status_labels=statuses.LABELS, errors=errors or {}, typed=typed or {}, focus=focus, **_file_limits(),
     )
 

@@ -11,11 +11,12 @@ def all_models() -> list:
     from chalicelib.models.feedback import FeedbackModel
     from chalicelib.models.forms import CounterModel, DraftModel, EventModel, SubmissionModel
     from chalicelib.models.identity import IdentityModel, ProfileModel
+    from chalicelib.models.scans import ScanModel
     from chalicelib.models.session import LoginTransactionModel, PostStashModel, SessionModel
 
     return [AnnouncementModel, FeedbackModel, IdentityModel, ProfileModel, SessionModel, LoginTransactionModel, DevIdpModel,
             DraftModel, SubmissionModel, EventModel, CounterModel, PostStashModel, DivisionKeyModel,
-            IdempotencyModel, AuditModel]
+            IdempotencyModel, AuditModel, ScanModel]
 
 
 def create_tables() -> list[str]:
