@@ -1,5 +1,5 @@
-"""One stage of the portal on AWS: the Chalice app (API and scheduled functions), its tables, bucket,
-secrets, roles, alarms and dashboard."""
+"""One stage of the portal on AWS: the Chalice app (API, scheduled and event functions), its tables,
+bucket (scanned by GuardDuty Malware Protection for S3), secrets, roles, alarms and dashboard."""
 from __future__ import annotations
 
 import json
@@ -15,6 +15,7 @@ from aws_cdk import (
     aws_cloudwatch as cloudwatch,
     aws_cloudwatch_actions as cloudwatch_actions,
     aws_dynamodb as dynamodb,
+    aws_guardduty as guardduty,
     aws_iam as iam,
     aws_logs as logs,
     aws_s3 as s3,
@@ -35,6 +36,10 @@ API_GATEWAY_STAGE = "api"
 API_TIMEOUT_SECONDS = 29  # API Gateway waits at most 29 s
 SCHEDULED_TIMEOUT_SECONDS = 900  # the notification sweep works for up to 12 minutes
 MEMORY_MB = 1024  # more memory is more CPU: the cold start is CPU bound
+SCAN_RESULT_FUNCTION = "MalwareScanResult"  # the app's malware_scan_result: GuardDuty's scan result events
+SCANNED_PREFIX = "attachments/"  # every stored file (chalicelib/forms/attachments.py)
+GUARDDUTY_PLAN_PRINCIPAL = "malware-protection-plan.guardduty.amazonaws.com"
+SCAN_TAG = "GuardDutyMalwareScanStatus"
 
 
 class PortalChalice(Chalice):
@@ -108,9 +113,20 @@ class PortalStack(Stack):
 
         self.api_role = self._role("ApiRole", "The portal's API function: pages and the division API")
         self.tasks_role = self._role("ScheduledRole", "The portal's scheduled functions: notifications, retention")
-        self._grant_data(self.api_role, s3_actions=("s3:GetObject", "s3:PutObject", "s3:DeleteObject"))
-        self._grant_data(self.tasks_role, s3_actions=("s3:GetObject", "s3:DeleteObject"))
+        self._grant_data(self.api_role, s3_actions=("s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+                                                    "s3:GetObjectTagging"))
+        self._grant_data(self.tasks_role, s3_actions=("s3:GetObject", "s3:DeleteObject", "s3:GetObjectTagging",
+                                                      "s3:DeleteObjectVersion"))
+        # The daily job deletes every version of a file with a threat (chalicelib/scanning).
+        self.tasks_role.add_to_policy(iam.PolicyStatement(
+            actions=["s3:ListBucketVersions"], resources=[self.bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{SCANNED_PREFIX}*"]}}))
         self._grant_sending(self.tasks_role)
+        self.scan_role = self._role("ScanResultRole", "The portal's GuardDuty scan result handler: the scans table only")
+        scans = self.tables["scans"]
+        self.scan_role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:PutItem"],
+                                                         resources=[scans.table_arn]))
+        self.malware_role, self.malware_plan = self._malware_protection()
 
         environment = {
             "PORTAL_ATTACHMENTS_BUCKET": self.bucket.bucket_name,
@@ -143,6 +159,7 @@ class PortalStack(Stack):
             function = self.chalice.get_resource(logical_id)
             function.add_property_override("Role", self.tasks_role.role_arn)
             function.add_property_override("Timeout", SCHEDULED_TIMEOUT_SECONDS)
+        self._route_scan_results()
         for logical_id in self.chalice.functions():
             # The functions' log groups, with their retention. (Chalice's own log_retention_in_days
             # names the API function's group after a logical id that its template does not have.)
@@ -225,6 +242,87 @@ class PortalStack(Stack):
         )
         secret.apply_removal_policy(RemovalPolicy.RETAIN)  # losing the pepper loses every profile
         return secret
+
+    def _malware_protection(self) -> tuple[iam.Role, guardduty.CfnMalwareProtectionPlan]:
+        """GuardDuty Malware Protection for S3 on the attachments bucket: every new object under
+        ``attachments/`` is scanned and tagged GuardDutyMalwareScanStatus; the result goes to EventBridge
+        (``_route_scan_results``). The plan's role has the permissions AWS documents for it ("Create or
+        update IAM role policy"), narrowed to this bucket and prefix; no KMS statement (SSE-S3)."""
+        bucket = self.bucket
+        role = iam.Role(
+            self, "MalwareProtectionRole",
+            assumed_by=iam.ServicePrincipal(GUARDDUTY_PLAN_PRINCIPAL, conditions={
+                "StringEquals": {"aws:SourceAccount": self.account}}),
+            description="GuardDuty Malware Protection for S3: scans and tags the attachments bucket's new objects",
+        )
+        managed_rule = self.format_arn(service="events", resource="rule",
+                                       resource_name="DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*")
+        role.add_to_policy(iam.PolicyStatement(
+            sid="AllowManagedRuleToSendS3EventsToGuardDuty",
+            actions=["events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"],
+            resources=[managed_rule],
+            conditions={"StringLike": {"events:ManagedBy": GUARDDUTY_PLAN_PRINCIPAL}},
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="AllowGuardDutyToMonitorEventBridgeManagedRule",
+            actions=["events:DescribeRule", "events:ListTargetsByRule"], resources=[managed_rule],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="AllowPostScanTag",
+            actions=["s3:PutObjectTagging", "s3:GetObjectTagging", "s3:PutObjectVersionTagging",
+                     "s3:GetObjectVersionTagging"],
+            resources=[bucket.arn_for_objects(f"{SCANNED_PREFIX}*")],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="AllowEnableS3EventBridgeEvents",
+            actions=["s3:PutBucketNotification", "s3:GetBucketNotification"], resources=[bucket.bucket_arn],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="AllowPutValidationObject", actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects("malware-protection-resource-validation-object")],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="AllowCheckBucketOwnership", actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="AllowMalwareScan", actions=["s3:GetObject", "s3:GetObjectVersion"],
+            resources=[bucket.arn_for_objects(f"{SCANNED_PREFIX}*")],
+        ))
+        plan = guardduty.CfnMalwareProtectionPlan(
+            self, "MalwareProtectionPlan",
+            role=role.role_arn,
+            protected_resource=guardduty.CfnMalwareProtectionPlan.CFNProtectedResourceProperty(
+                s3_bucket=guardduty.CfnMalwareProtectionPlan.S3BucketProperty(
+                    bucket_name=bucket.bucket_name, object_prefixes=[SCANNED_PREFIX])),
+            actions=guardduty.CfnMalwareProtectionPlan.CFNActionsProperty(
+                tagging=guardduty.CfnMalwareProtectionPlan.CFNTaggingProperty(status="ENABLED")),
+            tags=[guardduty.CfnMalwareProtectionPlan.TagItemProperty(key="project", value="city-eservices"),
+                  guardduty.CfnMalwareProtectionPlan.TagItemProperty(key="stage", value=self.stage.name)],
+        )
+        # The role's policy exists before GuardDuty validates the plan (the role itself: by the GetAtt).
+        plan.node.add_dependency(role.node.find_child("DefaultPolicy"))
+        # Defence in depth (GuardDuty's "tag-based access control"): nobody but the scanner reads a file
+        # unless its tag says NO_THREATS_FOUND, so a download link for any other file does not work either.
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid="ReadOnlyFilesScannedClean", effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()],
+            actions=["s3:GetObject", "s3:GetObjectVersion"],
+            resources=[bucket.arn_for_objects(f"{SCANNED_PREFIX}*")],
+            conditions={
+                "StringNotEquals": {f"s3:ExistingObjectTag/{SCAN_TAG}": "NO_THREATS_FOUND"},
+                "ArnNotEquals": {"aws:PrincipalArn": role.role_arn},
+            },
+        ))
+        return role, plan
+
+    def _route_scan_results(self) -> None:
+        """Chalice's rule for ``@app.on_cw_event`` (GuardDuty's "Object Scan Result" events), narrowed to
+        this stage's bucket; the function gets its own role (the scans table only)."""
+        function = self.chalice.get_resource(SCAN_RESULT_FUNCTION)
+        events = self.chalice.functions()[SCAN_RESULT_FUNCTION]["Properties"]["Events"]
+        (name,) = [k for k, v in events.items() if v["Type"] == "CloudWatchEvent"]
+        function.add_property_override(f"Events.{name}.Properties.Pattern.detail",
+                                       {"s3ObjectDetails": {"bucketName": [self.bucket.bucket_name]}})
+        function.add_property_override("Role", self.scan_role.role_arn)
 
     # --- permissions ----------------------------------------------------------------------------
 
@@ -332,13 +430,13 @@ class PortalStack(Stack):
         alarm("Api5xx", api_5xx, 5, "API Gateway answered 5xx five times or more in 5 minutes")
 
         function_widgets = []
-        for logical_id in [API_FUNCTION, *self.scheduled]:
+        for logical_id in [API_FUNCTION, *self.scheduled, SCAN_RESULT_FUNCTION]:
             function = self.chalice.get_function(logical_id)
-            period = Duration.minutes(5) if logical_id == API_FUNCTION else Duration.hours(1)
+            period = Duration.minutes(5) if logical_id in (API_FUNCTION, SCAN_RESULT_FUNCTION) else Duration.hours(1)
             errors = function.metric_errors(period=period, statistic="Sum", label=f"{logical_id} errors")
             throttles = function.metric_throttles(period=period, statistic="Sum", label=f"{logical_id} throttles")
             alarm(f"{logical_id}Errors", errors, 1 if logical_id != API_FUNCTION else 3,
-                  f"{logical_id}: the function failed" + (" (a scheduled run)" if logical_id != API_FUNCTION else ""))
+                  f"{logical_id}: the function failed" + (" (a scheduled run)" if logical_id in self.scheduled else ""))
             alarm(f"{logical_id}Throttles", throttles, 1, f"{logical_id}: Lambda throttled invocations")
             function_widgets.append(cloudwatch.GraphWidget(
                 title=f"{logical_id}: invocations, errors, throttles", width=8,
@@ -352,6 +450,20 @@ class PortalStack(Stack):
         alarm("SweepFailures", sweep_failures, 1, "The hourly notification sweep raised (see its logs)")
         alarm("FailedNotifications", failed_notifications, self.stage.failed_notifications_threshold,
               "E-mails or text messages could not be sent (bounces, bad numbers, SES/SNS limits)")
+
+        # Malware scanning (docs/operations.md, "Malware scanning"): a file still without a result after
+        # scan_overdue_minutes (the 15-minute check's metric), a threat found, a file GuardDuty could not scan.
+        overdue = cloudwatch.Metric(
+            namespace=observability.NAMESPACE, metric_name=observability.MALWARE_SCANS_OVERDUE,
+            label="files still being scanned past the limit", statistic="Maximum", period=Duration.minutes(15),
+            dimensions_map={"service": observability.SERVICE, "stage": self.stage.name})
+        threats = self._portal_metric(observability.MALWARE_THREATS_FOUND, "files with a threat")
+        scan_problems = self._portal_metric(observability.MALWARE_SCAN_PROBLEMS, "files not scanned")
+        alarm("MalwareScansOverdue", overdue, 1,
+              "Uploaded files have no malware scan result within the set time: GuardDuty or its events are stuck")
+        alarm("MalwareThreatsFound", threats, 1, "GuardDuty found a threat in an uploaded file (refused; see runbook)")
+        alarm("MalwareScanProblems", scan_problems, 1,
+              "GuardDuty could not scan uploaded files (UNSUPPORTED, ACCESS_DENIED or FAILED)")
 
         throttle_metrics = []
         for number, spec in enumerate(self.specs):
@@ -390,7 +502,8 @@ class PortalStack(Stack):
             ]),
         )
         dashboard.add_widgets(
-            cloudwatch.GraphWidget(title="DynamoDB throttled requests by table", width=24, left=throttle_metrics),
+            cloudwatch.GraphWidget(title="DynamoDB throttled requests by table", width=16, left=throttle_metrics),
+            cloudwatch.GraphWidget(title="Malware scanning", width=8, left=[overdue, threats, scan_problems]),
         )
 
 

@@ -80,7 +80,7 @@ def record(object_key: str, status: str, *, source: str, threat: str | None = No
         observability.count(observability.MALWARE_THREATS_FOUND)
         log.warning("malware scan: a threat was found in a stored file", extra={"object_key": object_key})
     elif status != NO_THREATS_FOUND:
-        observability.count(observability.MALWARE_SCAN_PROBLEMS, status=status)
+        observability.count(observability.MALWARE_SCAN_PROBLEMS)
         log.warning("malware scan: the file could not be scanned", extra={"object_key": object_key, "scan": status})
     item.save()
     return True

@@ -125,12 +125,14 @@ def test_api_gateway_passes_forms_as_binary_and_answers_404_for_unknown_paths(te
 def test_functions_log_groups_and_schedules(templates, stage):
     template = templates[stage]
     functions = resources(template, "AWS::Serverless::Function")
-    assert {"APIHandler", "NotificationSweep", "DailyRetention"} <= set(functions)
+    assert {"APIHandler", "NotificationSweep", "DailyRetention", "MalwareScanWatch", "MalwareScanResult"} <= set(functions)
     for name, function in functions.items():
         props = function["Properties"]
         assert props["Runtime"] == "python3.11" and props["MemorySize"] == 1024
-        assert props["Timeout"] == (29 if name == "APIHandler" else 900)
-        if name != "APIHandler":
+        assert props["Timeout"] == (29 if name in ("APIHandler", "MalwareScanResult") else 900)
+        if name == "MalwareScanResult":
+            assert [e["Type"] for e in props["Events"].values()] == ["CloudWatchEvent"]
+        elif name != "APIHandler":
             assert any(e["Type"] == "Schedule" for e in props["Events"].values())
     groups = resources(template, "AWS::Logs::LogGroup")
     retention = {"dev": 30, "prod": 365}[stage]
@@ -143,14 +145,16 @@ def test_alarms_and_dashboard(templates, stage):
     template = templates[stage]
     alarms = resources(template, "AWS::CloudWatch::Alarm")
     names = set(alarms)
-    for function in ("APIHandler", "NotificationSweep", "DailyRetention"):
+    for function in ("APIHandler", "NotificationSweep", "DailyRetention", "MalwareScanWatch", "MalwareScanResult"):
         assert any(n.startswith(f"{function}Errors") for n in names), function
         assert any(n.startswith(f"{function}Throttles") for n in names), function
     assert any(n.startswith("Api5xx") for n in names)
     metric_names = {a["Properties"].get("MetricName") for a in alarms.values()} | {
         m["MetricStat"]["Metric"]["MetricName"]
         for a in alarms.values() for m in a["Properties"].get("Metrics", []) if "MetricStat" in m}
-    assert {"5XXError", observability.NOTIFICATIONS_FAILED, observability.SCHEDULED_FAILURES} <= metric_names
+    assert {"5XXError", observability.NOTIFICATIONS_FAILED, observability.SCHEDULED_FAILURES,
+            observability.MALWARE_SCANS_OVERDUE, observability.MALWARE_THREATS_FOUND,
+            observability.MALWARE_SCAN_PROBLEMS} <= metric_names
     tables = resources(template, "AWS::DynamoDB::Table")
     throttle_alarms = [n for n in names if n.startswith("Throttles")]
     assert len(throttle_alarms) == len(tables)
@@ -161,6 +165,59 @@ def test_alarms_and_dashboard(templates, stage):
     for metric in (observability.SIGN_INS, observability.SUBMISSIONS_SENT, observability.STATUS_UPDATES,
                    observability.NOTIFICATIONS_SENT, observability.NOTIFICATIONS_FAILED):
         assert metric in body, metric
+
+
+def _role_statements(template: dict, role_id: str) -> list[dict]:
+    found = []
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            found += policy["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_guardduty_scans_and_tags_the_attachments_with_the_documented_role(templates, stage):
+    template = templates[stage]
+    (bucket_id,) = resources(template, "AWS::S3::Bucket")
+    (plan,) = resources(template, "AWS::GuardDuty::MalwareProtectionPlan").values()
+    props = plan["Properties"]
+    assert props["ProtectedResource"]["S3Bucket"] == {"BucketName": {"Ref": bucket_id}, "ObjectPrefixes": ["attachments/"]}
+    assert props["Actions"] == {"Tagging": {"Status": "ENABLED"}}
+    role_id = props["Role"]["Fn::GetAtt"][0]
+    role = template["Resources"][role_id]
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "malware-protection-plan.guardduty.amazonaws.com"}
+    (policy_id,) = plan["DependsOn"]  # GuardDuty validates the plan's permissions when it is created
+    assert template["Resources"][policy_id]["Properties"]["Roles"] == [{"Ref": role_id}]
+    by_sid = {s["Sid"]: s for s in _role_statements(template, role_id)}
+    assert set(by_sid) == {"AllowManagedRuleToSendS3EventsToGuardDuty", "AllowGuardDutyToMonitorEventBridgeManagedRule",
+                           "AllowPostScanTag", "AllowEnableS3EventBridgeEvents", "AllowPutValidationObject",
+                           "AllowCheckBucketOwnership", "AllowMalwareScan"}
+    assert "s3:PutObjectTagging" in by_sid["AllowPostScanTag"]["Action"]
+    assert by_sid["AllowManagedRuleToSendS3EventsToGuardDuty"]["Condition"] == {
+        "StringLike": {"events:ManagedBy": "malware-protection-plan.guardduty.amazonaws.com"}}
+    assert "DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*" in json.dumps(
+        by_sid["AllowManagedRuleToSendS3EventsToGuardDuty"]["Resource"])
+    # Nobody but the scanner reads a file whose tag is not NO_THREATS_FOUND.
+    (policy,) = resources(template, "AWS::S3::BucketPolicy").values()
+    (deny,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "ReadOnlyFilesScannedClean"]
+    assert deny["Effect"] == "Deny" and "s3:GetObject" in deny["Action"]
+    assert deny["Condition"]["StringNotEquals"] == {"s3:ExistingObjectTag/GuardDutyMalwareScanStatus": "NO_THREATS_FOUND"}
+    assert deny["Condition"]["ArnNotEquals"] == {"aws:PrincipalArn": {"Fn::GetAtt": [role_id, "Arn"]}}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_scan_results_reach_their_handler_for_this_bucket_only(templates, stage):
+    template = templates[stage]
+    (bucket_id,) = resources(template, "AWS::S3::Bucket")
+    function = resources(template, "AWS::Serverless::Function")["MalwareScanResult"]["Properties"]
+    (event,) = function["Events"].values()
+    assert event["Properties"]["Pattern"] == {
+        "source": ["aws.guardduty"], "detail-type": ["GuardDuty Malware Protection Object Scan Result"],
+        "detail": {"s3ObjectDetails": {"bucketName": [{"Ref": bucket_id}]}}}
+    role_id = function["Role"]["Fn::GetAtt"][0]
+    actions = {a for s in _role_statements(template, role_id) for a in _listify(s["Action"])}
+    assert actions == {"dynamodb:GetItem", "dynamodb:PutItem", "logs:CreateLogStream", "logs:PutLogEvents"}
 
 
 def _cfn_lint(*paths: Path) -> subprocess.CompletedProcess:

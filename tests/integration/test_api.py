@@ -116,6 +116,11 @@ def test_messages_start_and_continue_threads_and_the_customer_can_reply(client, 
     assert "Lähetättekö rokotustodistuksen?" in page and "ohje.pdf" in page
     assert item.post(f"/folder/{item.item}/messages/{thread}", {"csrf_token": item.csrf, "text": "Liitän sen."}).status_code == 303
     detail = call(client, "GET", f"/submissions/{item.item}", keys["urban"])[2]
+    assert detail["attachments"][0]["scan_status"] == "PENDING" and detail["attachments"][0]["download_url"] is None
+    from tests.scanning import scanner
+
+    scanner().scan_new()  # GuardDuty's stand-in: a clean file gets its link
+    detail = call(client, "GET", f"/submissions/{item.item}", keys["urban"])[2]
     assert [(e["kind"], e["author"]) for e in detail["events"]][-1] == ("message", "customer")
     assert detail["attachments"][0]["download_url"].startswith("http")
     again = call(client, "POST", f"/submissions/{item.item}/messages", keys["urban"],
