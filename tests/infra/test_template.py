@@ -196,7 +196,7 @@ def test_delivery_feedback_ses_events_reach_the_handler_through_the_stacks_topic
     (destination,) = resources(template, "AWS::SES::ConfigurationSetEventDestination").values()
     event_destination = destination["Properties"]["EventDestination"]
     assert sorted(event_destination["MatchingEventTypes"]) == ["bounce", "complaint", "reject"]
-    assert event_destination["SnsDestination"]["TopicArn"] == {"Ref": topic_id}
+    assert event_destination["SnsDestination"]["TopicARN"] == {"Ref": topic_id}
     # Only SES, for this account, may publish to the topic.
     policies = [p for p in resources(template, "AWS::SNS::TopicPolicy").values()
                 if {"Ref": topic_id} in p["Properties"]["Topics"]]

@@ -223,6 +223,14 @@ def test_an_event_without_the_portals_reference_blocks_nothing(sweep_env, feedba
     assert state(customer).get("email_blocked_reason") is None
 
 
+@pytest.mark.parametrize("message", ["not json", "[]", json.dumps({"eventType": "Delivery", "mail": {}}),
+                                     json.dumps({"eventType": "Open"})])
+def test_anything_else_on_the_topic_is_ignored(aws, message):
+    from chalicelib.notifications.feedback import handle_notification
+
+    assert handle_notification(message) == "ignored"
+
+
 def test_editing_the_address_clears_the_block_and_emails_start_again(sweep_env, feedback):
     from chalicelib.identity import profiles
 
