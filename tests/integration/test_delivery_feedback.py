@@ -231,6 +231,19 @@ def test_anything_else_on_the_topic_is_ignored(aws, message):
     assert handle_notification(message) == "ignored"
 
 
+def test_my_data_includes_the_delivery_feedback(sweep_env, feedback):
+    from chalicelib.privacy.mydata import collect
+
+    customer = profile(email="mine@example.fi")
+    notified(sweep_env, customer)
+    feedback.deliver(feedback.ses_event("Bounce", feedback.sent[-1], **BOUNCE_TRANSIENT))
+    data = collect(customer)["profile"]
+    assert len(data["email_soft_bounces"]) == 1 and "email_blocked_reason" not in data
+    feedback.deliver(feedback.ses_event("Complaint", feedback.sent[-1]))
+    data = collect(customer)["profile"]
+    assert data["email_blocked_reason"] == "complaint" and data["email_blocked_at"].startswith("2026-01-13T10:31:02")
+
+
 def test_editing_the_address_clears_the_block_and_emails_start_again(sweep_env, feedback):
     from chalicelib.identity import profiles
 
