@@ -23,8 +23,8 @@ a transient bounce is added to a set keyed by the event's time and SES message i
 notification delivered twice changes nothing more.
 
 Text messages. The sender asks SNS whether the number has opted out (``CheckIfPhoneNumberIsOptedOut``)
-before each text message; an opted-out number, or a Publish that SNS refuses for the number itself
-(``PERMANENT_SMS_CODES``), blocks the SMS channel at once (``sms_blocked_reason`` "opted-out" /
+before each text message; an opted-out number, or a number SNS refuses as invalid
+(``failed_send``), blocks the SMS channel at once (``sms_blocked_reason`` "opted-out" /
 "failed"): ``failed_send`` is the sweep's hook.
 
 The sweep skips a blocked channel (``deliverable``); My profile and the signed-in front page say
@@ -44,11 +44,11 @@ log = logging.getLogger("portal.notifications.feedback")
 
 TAG = "portal-profile"
 # Failures that say the number itself will never take a text message: the SMS channel stops at once.
-# "OptedOut" is the sender's own code (the opt-out check before Publish). Publish's InvalidParameter
-# is not here: it may be about the sender ID or the message too, and blocking every customer's text
-# messages for the portal's own mistake would be worse; such failures block after
-# notification_max_failures sweeps, as before.
-PERMANENT_SMS_CODES = frozenset({"OptedOut"})
+# "OptedOut" is the sender's own code (the opt-out check before Publish). SNS answers InvalidParameter
+# for many things (a wrong sender ID too): only when its message names the phone number (read in
+# memory, never logged) is it the number's fault; blocking every customer's text messages for the
+# portal's own mistake would be worse. Other failures block after notification_max_failures sweeps.
+INVALID_NUMBER_CODES = frozenset({"InvalidParameter", "InvalidParameterValue"})
 EMAIL_REASONS = ("bounce", "bounces", "complaint")
 SMS_REASONS = ("opted-out", "failed")
 
@@ -95,17 +95,32 @@ def deliverable(profile, methods) -> list[str]:
     return [m for m in methods if not blocked.get(m)]
 
 
-def failed_send(profile, channel: str, code: str) -> bool:
-    """The sweep's hook after a send failed with ``code``: a text message refused for the number
-    itself blocks the SMS channel now. Returns whether it blocked. Never raises."""
-    if channel != "sms" or code not in PERMANENT_SMS_CODES:
+def failed_send(profile, channel: str, exc: BaseException) -> bool:
+    """The sweep's hook after a send failed with ``exc``: an opted-out number, or a number SNS calls
+    invalid, blocks the SMS channel now. Returns whether it blocked. Never raises."""
+    from chalicelib.notifications.senders import error_code
+
+    if channel != "sms":
+        return False
+    code = error_code(exc)
+    if code == "OptedOut":
+        reason = "opted-out"
+    elif code in INVALID_NUMBER_CODES and _about_the_number(exc):
+        reason = "failed"
+    else:
         return False
     try:
-        return block_sms(profile.profile_id, "opted-out" if code == "OptedOut" else "failed",
-                         phone=profile.phone)
-    except Exception as exc:  # noqa: BLE001 - the sweep's own failure handling goes on
-        log.warning("delivery feedback: recording a failed text message failed (%s)", type(exc).__name__)
+        return block_sms(profile.profile_id, reason, phone=profile.phone)
+    except Exception as failure:  # noqa: BLE001 - the sweep's own failure handling goes on
+        log.warning("delivery feedback: recording a failed text message failed (%s)", type(failure).__name__)
         return False
+
+
+def _about_the_number(exc: BaseException) -> bool:
+    """Does SNS's error message name the phone number parameter ("Invalid parameter: PhoneNumber
+    Reason: ...")? Only the parameter's name is looked for; the message is never kept."""
+    error = (getattr(exc, "response", None) or {}).get("Error") or {}
+    return "phonenumber" in str(error.get("Message", "")).replace(" ", "").lower()
 
 
 def block_sms(profile_id: str, reason: str, *, phone: str | None, at: datetime | None = None) -> bool:

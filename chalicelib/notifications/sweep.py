@@ -289,7 +289,7 @@ def _notify_claimed(profile, run: _Run) -> _Outcome:
             from chalicelib.notifications.senders import error_code
 
             failed[channel] = error_code(exc)
-            feedback.failed_send(profile, channel, failed[channel])  # an opted-out number: SMS stops now
+            feedback.failed_send(profile, channel, exc)  # an opted-out or invalid number: SMS stops now
             continue
         delivered[channel] = max(line.updated_at for line in lines)
 

@@ -290,6 +290,33 @@ def test_an_opted_out_number_stops_text_messages_and_emails_go_on(sweep_env, fee
     assert pending(customer).notify_failures == 0
 
 
+def test_a_number_sns_refuses_as_invalid_stops_text_messages_at_once(sweep_env):
+    from chalicelib.models.identity import ProfileModel
+
+    customer = profile(email="also@example.fi", methods=("email", "sms"))
+    ProfileModel(customer).update(actions=[ProfileModel.phone.set("+358-40-12")])  # moto: not E.164
+    notified(sweep_env, customer)
+    after = state(customer)
+    assert after["sms_blocked_reason"] == "failed" and len(Sent().emails_to("also@example.fi")) == 1
+
+
+def test_an_invalid_parameter_that_is_not_the_number_blocks_nothing(sweep_env):
+    from botocore.exceptions import ClientError
+
+    from chalicelib.notifications import feedback as module
+
+    customer = profile(phone="+358401234567", methods=("sms",))
+    sender_id = ClientError({"Error": {"Code": "InvalidParameter", "Message": "Invalid parameter: SenderID"}}, "Publish")
+    assert module.failed_send(pending(customer), "sms", sender_id) is False
+    throttled = ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "Publish")
+    assert module.failed_send(pending(customer), "sms", throttled) is False
+    assert state(customer).get("sms_blocked_reason") is None
+    number = ClientError({"Error": {"Code": "InvalidParameter",
+                                    "Message": "Invalid parameter: PhoneNumber Reason: not valid to publish to"}}, "Publish")
+    assert module.failed_send(pending(customer), "sms", number) is True
+    assert state(customer)["sms_blocked_reason"] == "failed"
+
+
 def test_the_opt_out_block_is_recorded_once(sweep_env):
     from chalicelib.notifications import feedback as module
 
