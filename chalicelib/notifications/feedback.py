@@ -98,11 +98,9 @@ def deliverable(profile, methods) -> list[str]:
 def failed_send(profile, channel: str, exc: BaseException) -> bool:
     """The sweep's hook after a send failed with ``exc``: an opted-out number, or a number SNS calls
     invalid, blocks the SMS channel now. Returns whether it blocked. Never raises."""
-    from chalicelib.notifications.senders import error_code
-
     if channel != "sms":
         return False
-    code = error_code(exc)
+    code = _code(exc)
     if code == "OptedOut":
         reason = "opted-out"
     elif code in INVALID_NUMBER_CODES and _about_the_number(exc):
@@ -114,6 +112,15 @@ def failed_send(profile, channel: str, exc: BaseException) -> bool:
     except Exception as failure:  # noqa: BLE001 - the sweep's own failure handling goes on
         log.warning("delivery feedback: recording a failed text message failed (%s)", type(failure).__name__)
         return False
+
+
+def _code(exc: BaseException) -> str:
+    """senders.SendFailed's code, or the AWS error code (senders.py imports this module, not back)."""
+    code = getattr(exc, "code", None)
+    if isinstance(code, str):
+        return code
+    error = (getattr(exc, "response", None) or {}).get("Error") or {}
+    return str(error.get("Code") or type(exc).__name__)
 
 
 def _about_the_number(exc: BaseException) -> bool:
