@@ -10,7 +10,7 @@ with collector_paused():
 
     from chalicelib import observability
     from chalicelib.config import settings
-    from chalicelib.handlers import api, auth, catalogue, feedback, folder, forms, pages, privacy, profile, static
+    from chalicelib.handlers import api, auth, catalogue, delivery, feedback, folder, forms, pages, privacy, profile, static
     from chalicelib.web.responses import add_security_headers
 
     # Logs go through Powertools' JSON handler (chalicelib/observability.py): Chalice adds no handler of its own.
@@ -32,6 +32,7 @@ with collector_paused():
     app.register_blueprint(privacy.bp)
     app.register_blueprint(static.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(delivery.bp)  # bounces and complaints: SES -> SNS -> delivery_feedback
     app.register_middleware(first_request_collector_paused(), "http")
     # nosniff, CSP, frame and referrer rules (and HSTS over HTTPS) on every answer of every route.
     app.register_middleware(add_security_headers, "http")

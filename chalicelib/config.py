@@ -72,6 +72,15 @@ class Settings(BaseModel):
     notification_sms_sender_id: str | None = None
     # Consecutive sweeps with a failed send before the profile is blocked until its contact details are edited.
     notification_max_failures: int = 5
+    # Delivery feedback (chalicelib/notifications/feedback.py). Every e-mail is sent with this SES
+    # configuration set, whose event destination publishes bounces, complaints and rejects to the SNS
+    # topic below; the portal's handler subscribes to that topic (its name is read when app.py loads).
+    notification_configuration_set: str | None = "eservices-local-notifications"
+    delivery_feedback_topic: str = "eservices-local-delivery-feedback"
+    # Transient bounces (mailbox full, ...) block the e-mail channel only when this many e-mails bounced
+    # within notification_soft_bounce_days; one permanent bounce or complaint blocks it at once.
+    notification_soft_bounce_limit: int = 3
+    notification_soft_bounce_days: int = 14
     # Sends (e-mails + text messages) per second over the whole sweep, shared by its threads (SES and SNS quotas).
     notification_rate_per_second: float = 10.0
     # Threads that notify customers in parallel during one sweep.

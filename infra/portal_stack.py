@@ -20,6 +20,7 @@ from aws_cdk import (
     aws_logs as logs,
     aws_s3 as s3,
     aws_secretsmanager as secretsmanager,
+    aws_ses as ses,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
 )
@@ -40,6 +41,8 @@ SCAN_RESULT_FUNCTION = "MalwareScanResult"  # the app's malware_scan_result: Gua
 SCANNED_PREFIX = "attachments/"  # every stored file (chalicelib/forms/attachments.py)
 GUARDDUTY_PLAN_PRINCIPAL = "malware-protection-plan.guardduty.amazonaws.com"
 SCAN_TAG = "GuardDutyMalwareScanStatus"
+BOUNCE_RATE_ALARM = 0.04  # delivery feedback (issue 18): SES's account review starts at 5 % ...
+COMPLAINT_RATE_ALARM = 0.0008  # ... and at 0.1 % complaints
 
 
 class PortalChalice(Chalice):
@@ -127,6 +130,7 @@ class PortalStack(Stack):
         self.scan_role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:PutItem"],
                                                          resources=[scans.table_arn]))
         self.malware_role, self.malware_plan = self._malware_protection()
+        self._delivery_feedback_resources(app_settings)  # issue 18: configuration set, topic, role
 
         environment = {
             "PORTAL_ATTACHMENTS_BUCKET": self.bucket.bucket_name,
@@ -171,6 +175,7 @@ class PortalStack(Stack):
             )
         self._configure_api()
         self._alarms_and_dashboard(alarm_topic)
+        self._delivery_feedback_function(alarm_topic)  # issue 18: the handler, its subscription, alarms
         CfnOutput(self, "ApiUrl", value=self.api_url, description="The portal's address without a custom domain")
         CfnOutput(self, "AttachmentsBucket", value=self.bucket.bucket_name)
         CfnOutput(self, "SecretName", value=secret.secret_name,
@@ -365,6 +370,89 @@ class PortalStack(Stack):
             resources=[self.format_arn(service="sns", resource="*", account="*", region="*",
                                        arn_format=_bare_resource())],
         ))
+
+    # --- delivery feedback (issue 18) ----------------------------------------------------------
+    # SES publishes bounces, complaints and rejects of the notification e-mails (sent with the
+    # configuration set) to a topic; the Chalice function delivery_feedback subscribes to it and may
+    # only read and update profiles (chalicelib/notifications/feedback.py; docs/operations.md).
+
+    def _delivery_feedback_resources(self, app_settings) -> None:
+        self.feedback_topic = sns.Topic(
+            self, "DeliveryFeedbackTopic", topic_name=app_settings.delivery_feedback_topic,
+            display_name=f"{self.stage.stack_name} e-mail bounces and complaints", enforce_ssl=True)
+        # Only SES of this account, for this configuration set, may publish to it.
+        self.feedback_topic.add_to_resource_policy(iam.PolicyStatement(
+            actions=["sns:Publish"], principals=[iam.ServicePrincipal("ses.amazonaws.com")],
+            resources=[self.feedback_topic.topic_arn],
+            conditions={"StringEquals": {"AWS:SourceAccount": self.account},
+                        "StringLike": {"AWS:SourceArn": self.format_arn(
+                            service="ses", resource="configuration-set",
+                            resource_name=app_settings.notification_configuration_set)}},
+        ))
+        self.configuration_set = ses.CfnConfigurationSet(
+            self, "NotificationConfigurationSet", name=app_settings.notification_configuration_set,
+            reputation_options=ses.CfnConfigurationSet.ReputationOptionsProperty(reputation_metrics_enabled=True),
+            sending_options=ses.CfnConfigurationSet.SendingOptionsProperty(sending_enabled=True),
+        )
+        destination = ses.CfnConfigurationSetEventDestination(
+            self, "NotificationFeedbackDestination",
+            configuration_set_name=app_settings.notification_configuration_set,
+            event_destination=ses.CfnConfigurationSetEventDestination.EventDestinationProperty(
+                name="bounces-complaints-rejects", enabled=True,
+                matching_event_types=["bounce", "complaint", "reject"],
+                sns_destination=ses.CfnConfigurationSetEventDestination.SnsDestinationProperty(
+                    topic_arn=self.feedback_topic.topic_arn),
+            ),
+        )
+        destination.add_dependency(self.configuration_set)
+        # SES checks that it may publish to the topic when the destination is created: policy first.
+        destination.node.add_dependency(self.feedback_topic.node.find_child("Policy"))
+        # The sweep sends through the configuration set: SES authorises that set as a resource too.
+        self.tasks_role.add_to_policy(iam.PolicyStatement(
+            actions=["ses:SendRawEmail", "ses:SendEmail"],
+            resources=[self.format_arn(service="ses", resource="configuration-set",
+                                       resource_name=app_settings.notification_configuration_set)],
+        ))
+        # Opted-out numbers are checked before each text message; the action has no resource type.
+        self.tasks_role.add_to_policy(iam.PolicyStatement(
+            actions=["sns:CheckIfPhoneNumberIsOptedOut"], resources=["*"]))
+        self.feedback_role = self._role("DeliveryFeedbackRole",
+                                        "The portal's delivery feedback: records bounces and complaints on profiles")
+        profiles = self.tables["profiles"]
+        self.feedback_role.add_to_policy(iam.PolicyStatement(
+            actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[profiles.table_arn]))
+
+    def _delivery_feedback_function(self, alarm_topic: sns.Topic) -> None:
+        subscribed = {k: name for k, v in self.chalice.functions().items()
+                      for name, e in v["Properties"].get("Events", {}).items() if e.get("Type") == "SNS"}
+        (logical_id, event_name), = subscribed.items()
+        self.feedback_function = logical_id
+        function = self.chalice.get_resource(logical_id)
+        function.add_property_override("Role", self.feedback_role.role_arn)
+        # The topic of this stack by reference (Chalice names it by an ARN it builds from the name):
+        # CloudFormation then creates the topic before the subscription.
+        function.add_property_override(f"Events.{event_name}.Properties.Topic", self.feedback_topic.topic_arn)
+        action = cloudwatch_actions.SnsAction(alarm_topic)
+
+        def alarm(construct_id, metric, threshold, description):
+            created = cloudwatch.Alarm(
+                self, construct_id, metric=metric, threshold=threshold, evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING, alarm_description=description)
+            created.add_alarm_action(action)
+
+        lambda_function = self.chalice.get_function(logical_id)
+        alarm(f"{logical_id}Errors", lambda_function.metric_errors(period=Duration.minutes(15), statistic="Sum"), 3,
+              f"{logical_id}: recording bounces and complaints failed (SNS retries; see its logs)")
+        alarm(f"{logical_id}Throttles", lambda_function.metric_throttles(period=Duration.minutes(15), statistic="Sum"),
+              1, f"{logical_id}: Lambda throttled invocations")
+        # SES reviews an account at a 5 % bounce rate or a 0.1 % complaint rate and may pause sending at
+        # 10 % / 0.5 %: the alarms ring well before a review.
+        for name, metric_name, threshold in (("SesBounceRate", "Reputation.BounceRate", BOUNCE_RATE_ALARM),
+                                             ("SesComplaintRate", "Reputation.ComplaintRate", COMPLAINT_RATE_ALARM)):
+            alarm(name, cloudwatch.Metric(namespace="AWS/SES", metric_name=metric_name, statistic="Maximum",
+                                          period=Duration.hours(1)), threshold,
+                  f"SES {metric_name} at {threshold:.2%} or more: find the cause before SES reviews the account")
 
     # --- API Gateway ----------------------------------------------------------------------------
 

@@ -84,6 +84,14 @@ def setup_resources() -> None:
     ses = boto3.client("ses", region_name=config.aws_region, endpoint_url=config.aws_endpoint_url)
     ses.verify_email_identity(EmailAddress=config.notification_sender)
     print(f"SES sender verified ({config.notification_sender})")
+    # Delivery feedback (issue 18): the configuration set every e-mail names, and its SNS topic.
+    if config.notification_configuration_set:
+        existing_sets = {c["Name"] for c in ses.list_configuration_sets().get("ConfigurationSets", [])}
+        if config.notification_configuration_set not in existing_sets:
+            ses.create_configuration_set(ConfigurationSet={"Name": config.notification_configuration_set})
+    sns = boto3.client("sns", region_name=config.aws_region, endpoint_url=config.aws_endpoint_url)
+    sns.create_topic(Name=config.delivery_feedback_topic)  # idempotent
+    print(f"SES configuration set and feedback topic ready ({config.notification_configuration_set})")
     seed()
 
 

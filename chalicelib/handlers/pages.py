@@ -24,9 +24,11 @@ def signed_in_front_page(page):
     from chalicelib import folder, statuses
     from chalicelib.catalogue.search import health_care, popular
     from chalicelib.catalogue.store import catalogue
+    from chalicelib.identity.profiles import read_delivery_status
 
     return page.render(
         "pages/home.html",
+        delivery=read_delivery_status(page.session.profile_id),
         latest_events=folder.latest(page.session.profile_id),
         services=catalogue(),
         status_labels=statuses.LABELS,

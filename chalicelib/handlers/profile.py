@@ -15,9 +15,11 @@ FORM = ["application/x-www-form-urlencoded"]
 
 def _view(page, profile):
     from chalicelib.identity.claims import birth_date
+    from chalicelib.identity.profiles import delivery_status
 
     return {
         "profile": profile,
+        "delivery": delivery_status(profile),
         "birth_date": birth_date(profile.personal_identity_code) if profile.personal_identity_code else None,
     }
 

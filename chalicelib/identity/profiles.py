@@ -145,6 +145,38 @@ def get_profile(profile_id: str):
         raise NotFound("profile") from None
 
 
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """Channels that stopped because messages could not be delivered (notifications/feedback.py)."""
+
+    email_reason: str | None  # bounce | bounces | complaint
+    sms_reason: str | None  # opted-out | failed
+    email: str | None
+    phone: str | None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.email_reason or self.sms_reason)
+
+
+def delivery_status(profile) -> DeliveryStatus:
+    return DeliveryStatus(profile.email_blocked_reason, profile.sms_blocked_reason, profile.email, profile.phone)
+
+
+def read_delivery_status(profile_id: str) -> DeliveryStatus | None:
+    """For the signed-in front page: one GetItem of the few attributes it shows (None: no profile)."""
+    from pynamodb.exceptions import DoesNotExist
+
+    from chalicelib.models.identity import ProfileModel
+
+    try:
+        profile = ProfileModel.get(profile_id, attributes_to_get=[
+            "profile_id", "email", "phone", "email_blocked_reason", "sms_blocked_reason"])
+    except DoesNotExist:
+        return None
+    return delivery_status(profile)
+
+
 def record_sign_in(profile_id: str, method: str) -> None:
     from chalicelib.models.identity import ProfileModel
 
@@ -163,7 +195,9 @@ def update_contact(profile_id: str, form: ContactForm) -> None:
 
     Saving also lifts a notification block (after repeated failed sends) and resets the failure
     count: the next hourly sweep tries again with the details as they are now, and whatever was
-    waiting (the pending marker stays) goes out then.
+    waiting (the pending marker stays) goes out then. It clears the delivery feedback too (a bounce,
+    a complaint or an opted-out number, chalicelib/notifications/feedback.py): the customer has seen
+    the notice and checked the details, and the next message is tried again.
     """
     from chalicelib.models.identity import ProfileModel
 
@@ -178,5 +212,10 @@ def update_contact(profile_id: str, form: ContactForm) -> None:
             ProfileModel.updated_at.set(clock.utcnow()),
             ProfileModel.notify_failures.set(0),
             ProfileModel.notify_blocked_reason.remove(),
+            ProfileModel.email_blocked_reason.remove(),
+            ProfileModel.email_blocked_at.remove(),
+            ProfileModel.email_soft_bounces.remove(),
+            ProfileModel.sms_blocked_reason.remove(),
+            ProfileModel.sms_blocked_at.remove(),
         ]
     )

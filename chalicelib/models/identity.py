@@ -7,7 +7,13 @@ Access patterns (see docs/data-model.md):
 """
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from chalicelib.models.base import PortalModel, table_meta
@@ -73,6 +79,15 @@ class ProfileModel(PortalModel):
     notified_sms_at = UTCDateTimeAttribute(null=True)
     notify_failures = NumberAttribute(default=0)  # consecutive sweeps with a failed send
     notify_blocked_reason = UnicodeAttribute(null=True)  # "<channel>: <error code>"; cleared by a contact edit
+    # Delivery feedback (chalicelib/notifications/feedback.py): a channel that cannot be delivered to.
+    # "bounce" | "bounces" (repeated transient) | "complaint" (e-mail); "opted-out" | "failed" (SMS).
+    # The sweep skips a blocked channel; saving My profile clears both.
+    email_blocked_reason = UnicodeAttribute(null=True)
+    email_blocked_at = UTCDateTimeAttribute(null=True)  # the SES event's time (the same on a redelivery)
+    # Transient bounces counted per sent e-mail ("<event time> <SES message id>"), never an address.
+    email_soft_bounces = UnicodeSetAttribute(null=True)
+    sms_blocked_reason = UnicodeAttribute(null=True)
+    sms_blocked_at = UTCDateTimeAttribute(null=True)
     # The sweep's claim: one sweep at a time works on a profile (conditional write, expires).
     notify_lease_id = UnicodeAttribute(null=True)
     notify_lease_until = UTCDateTimeAttribute(null=True)

@@ -64,8 +64,10 @@ def compose_email(changes: list[Change], language: str) -> Email:
 
     gettext = translations(language).gettext
     lines = _lines(changes[:MAX_LINES], language)
+    # ``count``: the items with something new (one line each), as in the text message; an item's line
+    # names every kind of change it had (a new status, a new message), not how many events made them.
     context = {"subject": gettext(SUBJECT), "lines": lines, "more": max(0, len(changes) - MAX_LINES),
-               "folder_url": folder_url()}
+               "count": len(changes), "folder_url": folder_url()}
     return Email(
         subject=gettext(SUBJECT),
         sender_name=gettext(SENDER_NAME),
@@ -75,6 +77,8 @@ def compose_email(changes: list[Change], language: str) -> Email:
 
 
 def compose_sms(changes: list[Change], language: str) -> str:
+    """"Something new in N items": N counts the items with something new (``changes`` has one per
+    item), the same number as the e-mail's first line; three changes to one item are one item."""
     from chalicelib.templating import render_message
 
     return render_message("notifications/sms.txt", language, count=len(changes), folder_url=folder_url()).strip()

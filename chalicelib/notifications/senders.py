@@ -69,11 +69,27 @@ class AwsSender:
     def send_email(self, to: str, email: Email, language: str) -> None:
         from chalicelib.config import settings
 
-        self._ses.send_raw_email(Source=settings().notification_sender, Destinations=[to],
-                                 RawMessage={"Data": mime_message(to, email, language)})
+        from chalicelib.notifications import feedback
+
+        config = settings()
+        extra = {}
+        if config.notification_configuration_set:
+            # Bounces, complaints and rejects come back through the set's SNS topic (feedback.py),
+            # carrying the tag that names the profile (its id and a keyed hash: no address).
+            extra["ConfigurationSetName"] = config.notification_configuration_set
+            tag = feedback.current_reference()
+            if tag:
+                extra["Tags"] = [{"Name": feedback.TAG, "Value": tag}]
+        self._ses.send_raw_email(Source=config.notification_sender, Destinations=[to],
+                                 RawMessage={"Data": mime_message(to, email, language)}, **extra)
 
     def send_sms(self, phone: str, text: str) -> None:
         from chalicelib.config import settings
+
+        # A number that answered STOP is on SNS's opt-out list: SNS would drop the message silently.
+        # SendFailed("OptedOut") makes the sweep block the SMS channel (feedback.failed_send).
+        if self._sns.check_if_phone_number_is_opted_out(phoneNumber=phone).get("isOptedOut"):
+            raise SendFailed("OptedOut")
 
         attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
         sender_id = settings().notification_sms_sender_id

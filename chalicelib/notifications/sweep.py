@@ -48,7 +48,7 @@ from datetime import datetime, timedelta
 
 from chalicelib import clock
 from chalicelib.config import settings
-from chalicelib.notifications import digest
+from chalicelib.notifications import digest, feedback
 
 log = logging.getLogger("portal.notifications")
 
@@ -259,7 +259,8 @@ def _notify_claimed(profile, run: _Run) -> _Outcome:
     since = profile.last_notified_at or digest.first_change_bound(profile.notify_pending_since)
     rows = digest.rows_since(profile.profile_id, since)
     language = profile.notify_language or "fi"
-    methods = [m for m in CHANNELS if m in (profile.notify_methods or ())]
+    methods = feedback.deliverable(profile, [m for m in CHANNELS if m in (profile.notify_methods or ())])
+    feedback.sending_for(profile.profile_id)  # the e-mails' tag, for bounces and complaints (feedback.py)
     delivered: dict[str, datetime] = {}  # channel -> newest change it carried in this run
     failed: dict[str, str] = {}  # channel -> error code
     outcome = _Outcome("sent")
@@ -288,6 +289,7 @@ def _notify_claimed(profile, run: _Run) -> _Outcome:
             from chalicelib.notifications.senders import error_code
 
             failed[channel] = error_code(exc)
+            feedback.failed_send(profile, channel, exc)  # an opted-out or invalid number: SMS stops now
             continue
         delivered[channel] = max(line.updated_at for line in lines)
 

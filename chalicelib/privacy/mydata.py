@@ -10,8 +10,11 @@ DELETED = "deleted-profile"
 def _profile_dict(profile) -> dict:
     fields = ("kind", "given_name", "family_name", "personal_identity_code", "organisation_name", "business_id", "email",
               "phone", "notify_methods", "notify_language", "consent_at", "created_at", "updated_at", "last_login_at",
-              "previous_login_at", "last_login_method", "last_notified_at")
+              "previous_login_at", "last_login_method", "last_notified_at",
+              # delivery feedback (issue 18): a channel that stopped, and why
+              "email_blocked_reason", "email_blocked_at", "sms_blocked_reason", "sms_blocked_at")
     data = {f: getattr(profile, f) for f in fields}
+    data["email_soft_bounces"] = sorted(profile.email_soft_bounces or ())
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items() if v not in (None, [], "")}
 
 

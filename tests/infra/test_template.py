@@ -131,6 +131,8 @@ def test_functions_log_groups_and_schedules(templates, stage):
     for name, function in functions.items():
         props = function["Properties"]
         assert props["Runtime"] == "python3.11" and props["MemorySize"] == 1024
+        if name == "DeliveryFeedback":  # event-driven (SNS), not scheduled: see test_delivery_feedback_*
+            continue
         assert props["Timeout"] == (29 if name in ("APIHandler", "MalwareScanResult") else 900)
         if name == "MalwareScanResult":
             assert [e["Type"] for e in props["Events"].values()] == ["CloudWatchEvent"]
@@ -236,3 +238,69 @@ def test_cfn_lint_finds_nothing(assembly, tmp_path):
     table["Properties"]["BillingMode"] = "FREE_OF_CHARGE"
     (tmp_path / "broken.json").write_text(json.dumps(broken))
     assert _cfn_lint(tmp_path / "broken.json").returncode != 0
+
+
+# --- delivery feedback (issue 18) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_delivery_feedback_ses_events_reach_the_handler_through_the_stacks_topic(templates, stage):
+    template = templates[stage]
+    environment = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][stage]["environment_variables"]
+    topics = resources(template, "AWS::SNS::Topic")
+    topic_id, topic = next((k, v) for k, v in topics.items()
+                           if v["Properties"].get("TopicName") == environment["PORTAL_DELIVERY_FEEDBACK_TOPIC"])
+    (config_set,) = resources(template, "AWS::SES::ConfigurationSet").values()
+    assert config_set["Properties"]["Name"] == environment["PORTAL_NOTIFICATION_CONFIGURATION_SET"]
+    (destination,) = resources(template, "AWS::SES::ConfigurationSetEventDestination").values()
+    event_destination = destination["Properties"]["EventDestination"]
+    assert sorted(event_destination["MatchingEventTypes"]) == ["bounce", "complaint", "reject"]
+    assert event_destination["SnsDestination"]["TopicARN"] == {"Ref": topic_id}
+    # Only SES, for this account, may publish to the topic.
+    policies = [p for p in resources(template, "AWS::SNS::TopicPolicy").values()
+                if {"Ref": topic_id} in p["Properties"]["Topics"]]
+    publishers = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]
+                  if s["Effect"] == "Allow" and "sns:Publish" in _listify(s["Action"])]
+    assert publishers and all(s["Principal"] == {"Service": "ses.amazonaws.com"} for s in publishers)
+    assert all("AWS:SourceAccount" in s["Condition"]["StringEquals"] for s in publishers)
+    # The handler subscribes to that topic by reference and runs with a role of its own.
+    function = template["Resources"]["DeliveryFeedback"]["Properties"]
+    (event,) = function["Events"].values()
+    assert event["Type"] == "SNS" and event["Properties"]["Topic"] == {"Ref": topic_id}
+    assert function["Timeout"] == 29
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_delivery_feedback_least_privilege(templates, stage):
+    template = templates[stage]
+    roles = {k: v["Properties"]["Role"]["Fn::GetAtt"][0]
+             for k, v in resources(template, "AWS::Serverless::Function").items()}
+    feedback_role = roles["DeliveryFeedback"]
+    assert feedback_role not in (roles["APIHandler"], roles["NotificationSweep"])
+    by_role: dict[str, list] = {}
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        for role in policy["Properties"]["Roles"]:
+            by_role.setdefault(role["Ref"], []).extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    actions = sorted(a for s in by_role[feedback_role] for a in _listify(s["Action"]))
+    assert actions == ["dynamodb:GetItem", "dynamodb:UpdateItem", "logs:CreateLogStream", "logs:PutLogEvents"]
+    dynamo = next(s for s in by_role[feedback_role] if "dynamodb:UpdateItem" in _listify(s["Action"]))
+    profiles = next(k for k, v in resources(template, "AWS::DynamoDB::Table").items()
+                    if v["Properties"]["TableName"].endswith("-profiles"))
+    assert _listify(dynamo["Resource"]) == [{"Fn::GetAtt": [profiles, "Arn"]}]
+    # The sweep may send through the configuration set and ask about opted-out numbers.
+    sweep_actions = {a for s in by_role[roles["NotificationSweep"]] for a in _listify(s["Action"])}
+    assert "sns:CheckIfPhoneNumberIsOptedOut" in sweep_actions
+    config_set_grants = [s for s in by_role[roles["NotificationSweep"]] if "ses:SendRawEmail" in _listify(s["Action"])
+                         and "configuration-set" in json.dumps(s["Resource"])]
+    assert config_set_grants
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_delivery_feedback_alarms(templates, stage):
+    alarms = resources(templates[stage], "AWS::CloudWatch::Alarm")
+    metrics = {(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")): a["Properties"]
+               for a in alarms.values()}
+    bounce = metrics[("AWS/SES", "Reputation.BounceRate")]
+    complaint = metrics[("AWS/SES", "Reputation.ComplaintRate")]
+    assert 0 < bounce["Threshold"] < 0.05 and 0 < complaint["Threshold"] < 0.001
+    assert any(n.startswith("DeliveryFeedbackErrors") for n in alarms)

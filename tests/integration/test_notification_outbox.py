@@ -99,7 +99,7 @@ def test_the_outbox_page_shows_the_emails_and_texts_as_the_customer_sees_them(lo
     assert page.status_code == 200
     body = page.body.decode()
     assert "Development outbox" in body and address in body and "Nya händelser i din e-tjänstmapp" in body
-    assert "+358409876543" in body and "Helsingfors e-tjänster: 1 ny händelse i din mapp." in body
+    assert "+358409876543" in body and "Helsingfors e-tjänster: nytt i 1 ärende i din mapp." in body
     message_id = body.split('src="/dev/outbox/emails/')[1].split('"')[0]
     assert 'title="The e-mail as the customer sees it: Nya händelser i din e-tjänstmapp"' in body
     assert f"Hundanmälan ({number})" in body  # the plain-text version
