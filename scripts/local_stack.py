@@ -1,4 +1,4 @@
-"""The local AWS stack: moto in server mode standing in for DynamoDB, S3, SES and SNS.
+"""The local AWS stack: moto in server mode standing in for DynamoDB, S3, SES, SNS and SQS.
 
     python scripts/local_stack.py serve   # moto + tables + bucket + seed, then `chalice local` on :8000
     python scripts/local_stack.py setup   # tables + bucket + seed against an already running moto
@@ -83,6 +83,11 @@ def setup_resources() -> None:
     ses = boto3.client("ses", region_name=config.aws_region, endpoint_url=config.aws_endpoint_url)
     ses.verify_email_identity(EmailAddress=config.notification_sender)
     print(f"SES sender verified ({config.notification_sender})")
+    # The notification queue and its dead-letter queue, as the CDK app makes them (`make sweep` drains it).
+    from chalicelib.notifications.fanout import create_queues
+
+    create_queues()
+    print(f"notification queue ready ({config.notification_queue_name}, dead letters: -dead)")
     seed()
 
 
