@@ -20,7 +20,8 @@ What runs, all on this machine:
   deleting it afterwards. Each worker has ``--threads`` threads (default 1; see below). The sender is
   a fake that takes ``--latency`` (50 ms) a message, standing in for SES/SNS; the rate limit is lifted
   (this measures capacity; the quota is applied in the estimate). ``notification_budget_seconds`` is
-  ``--budget`` (5 s), so shards continue themselves many times a run, as a large shard does on AWS.
+  ``--budget`` (5 s), so shards continue themselves many times a run, as a large shard does on AWS,
+  and a page is ``--page-size`` (25; production 100) customers, so that a run ends near its time.
 - **Timing**: the workers start and wait; the planner queues the shards; each worker works until
   ``--seconds`` have passed (checked between messages), then reports what it notified and when it
   finished its last message. Notifications a second = the sum notified / (last finish - planning).
@@ -125,6 +126,42 @@ def _index_moto() -> None:
     Table.query, Table.put_item, Table.all_items = query, put_item, all_items
 
 
+# The data-plane calls whose answers the bench's moto server writes with json.dumps (below).
+_FAST_ANSWERS = {"Query", "UpdateItem", "GetItem", "PutItem", "DeleteItem", "BatchWriteItem"}
+
+
+def _fast_dynamodb_answers() -> None:
+    """moto parses every DynamoDB request and builds every answer with its generic, model-driven
+    parser and serializer, which cost more CPU than the rest of the request together. DynamoDB's
+    JSON protocol carries these calls' input and output structures as plain JSON, which is what
+    moto's own handler takes and returns (DynamoDB-typed values): the bench's server loads and dumps
+    them directly. Errors and every other call go the usual way."""
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
+
+    original = DynamoHandler.serialized
+
+    def serialized(self, action_result):
+        if isinstance(action_result, DynamoResult) and self._get_action() in _FAST_ANSWERS \
+                and isinstance(action_result.result, dict):
+            headers = dict(self.response_headers)
+            headers["Content-Type"] = "application/x-amz-json-1.0"
+            return 200, headers, json.dumps(action_result.result)
+        return original(self, action_result)
+
+    original_parse = DynamoHandler.parse_parameters
+
+    def parse_parameters(self, request):
+        # The same calls' requests are plain JSON too (no binary attributes here): read them as such
+        # rather than through moto's model-driven parser.
+        if self._get_action() in _FAST_ANSWERS:
+            self.params = json.loads(request.data)
+        else:
+            original_parse(self, request)
+
+    DynamoHandler.serialized = serialized
+    DynamoHandler.parse_parameters = parse_parameters
+
+
 def serve_moto(port: int) -> None:
     import logging
 
@@ -132,6 +169,7 @@ def serve_moto(port: int) -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     _index_moto()
+    _fast_dynamodb_answers()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     print("ready", flush=True)
@@ -326,7 +364,7 @@ def timed_run(moto_port: int, workers: int, args) -> dict:
 
     env = {**os.environ, **environment(moto_port, PORTAL_NOTIFICATION_WORKERS=args.threads,
                                        PORTAL_NOTIFICATION_BUDGET_SECONDS=args.budget,
-                                       PORTAL_NOTIFICATION_QUEUE_URL=fanout.queue_url()), "PYTHONPATH": str(ROOT)}
+                                       PORTAL_NOTIFICATION_PAGE_SIZE=args.page_size), "PYTHONPATH": str(ROOT)}
     go = Path(f"/tmp/bench-sweep-go-{uuid.uuid4().hex}")
     processes = [subprocess.Popen([sys.executable, __file__, "worker", str(moto_port), str(args.latency),
                                    str(args.seconds), str(go)], stdout=subprocess.PIPE, text=True, env=env)
@@ -337,9 +375,15 @@ def timed_run(moto_port: int, workers: int, args) -> dict:
         planner_calls = Calls()
         planner_calls.watch(client("sqs"))
         started = time.time()
-        go.write_text(repr(started))
+        ready = go.with_suffix(".tmp")
+        ready.write_text(repr(started))
+        ready.rename(go)  # at once: a worker never reads a half-written file
         plan = fanout.plan(at=AT)
         assert plan.shards == 16
+        planned_calls = Counter(planner_calls.calls)
+        for client_ in [client("sqs")]:
+            client_.meta.events.unregister("before-call", planner_calls.before)
+            client_.meta.events.unregister("after-call", planner_calls.after)
         reports = [json.loads(process.stdout.readline()) for process in processes]
         for process in processes:
             process.wait(timeout=60)
@@ -351,7 +395,7 @@ def timed_run(moto_port: int, workers: int, args) -> dict:
     empty_queue()  # what is left waits for "the next hour"
     notified = sum(r["notified"] for r in reports)
     elapsed = max(r["last_finish"] for r in reports) - started
-    calls: Counter = Counter(planner_calls.calls)
+    calls: Counter = planned_calls
     call_seconds: Counter = Counter()
     for report in reports:
         calls.update(report["calls"])
@@ -387,7 +431,8 @@ def size(pending: int, profiles: int, worker_counts: list[int], args) -> dict:
         client.cache_clear()
         connection.cache_clear()
         create_tables()
-        fanout.create_queues()
+        os.environ["PORTAL_NOTIFICATION_QUEUE_URL"] = fanout.create_queues()  # as the CDK app sets it
+        settings.cache_clear()
         print(f"  writing {profiles:,} profiles ({pending:,} pending) to moto ...", flush=True)
         written = write_customers(pending, profiles)
         print(f"  written in {written:.0f} s", flush=True)
@@ -412,6 +457,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="threads in each worker (PORTAL_NOTIFICATION_WORKERS)")
     parser.add_argument("--latency", type=float, default=0.050, help="the fake sender's seconds a message")
     parser.add_argument("--budget", type=float, default=5.0, help="a worker's budget a message (continuations)")
+    parser.add_argument("--page-size", type=int, default=25,
+                        help="customers a worker reads a page (production: 100); small pages end a run near its time")
     parser.add_argument("--workers", default="1,2,4")
     args = parser.parse_args()
     worker_counts = [int(n) for n in args.workers.split(",")]
@@ -424,7 +471,7 @@ def main() -> int:
     production_threads = Settings.model_fields["notification_workers"].default
     print(f"Fanned-out notification sweep against a moto server. Fake sender: {args.latency * 1000:.0f} ms a "
           f"message. Workers: separate processes, {args.threads} thread(s) each, {args.seconds:.0f} s a run, "
-          f"budget {args.budget:.0f} s a message.")
+          f"budget {args.budget:.0f} s a message, pages of {args.page_size}.")
     print(f"\nMain size: {args.pending:,} pending customers, {args.pending:,} profiles")
     main_size = size(args.pending, args.pending, worker_counts, args)
     second_pending = max(1000, args.pending // 5)
