@@ -194,6 +194,11 @@ class MotoServer:
         self.process.terminate()
         self.process.wait(timeout=30)
 
+    def cpu_seconds(self) -> float:
+        """CPU the moto server has used (user + system), from /proc."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 
 # ------------------------------------------------------------------------------------------------
 # Environment, calls, the fake sender
@@ -357,11 +362,12 @@ def write_customers(pending: int, profiles: int, batch_threads: int = 4) -> floa
     return time.perf_counter() - started
 
 
-def timed_run(moto_port: int, workers: int, args) -> dict:
+def timed_run(server: "MotoServer", workers: int, args) -> dict:
     """Start ``workers`` worker processes, plan, let them work ``args.seconds``; what they did."""
     from chalicelib.clients import client
     from chalicelib.notifications import fanout
 
+    moto_port = server.port
     env = {**os.environ, **environment(moto_port, PORTAL_NOTIFICATION_WORKERS=args.threads,
                                        PORTAL_NOTIFICATION_BUDGET_SECONDS=args.budget,
                                        PORTAL_NOTIFICATION_PAGE_SIZE=args.page_size), "PYTHONPATH": str(ROOT)}
@@ -374,6 +380,7 @@ def timed_run(moto_port: int, workers: int, args) -> dict:
             assert process.stdout.readline().strip() == "ready"
         planner_calls = Calls()
         planner_calls.watch(client("sqs"))
+        moto_cpu = server.cpu_seconds()
         started = time.time()
         ready = go.with_suffix(".tmp")
         ready.write_text(repr(started))
@@ -385,6 +392,7 @@ def timed_run(moto_port: int, workers: int, args) -> dict:
             client_.meta.events.unregister("before-call", planner_calls.before)
             client_.meta.events.unregister("after-call", planner_calls.after)
         reports = [json.loads(process.stdout.readline()) for process in processes]
+        moto_cpu = server.cpu_seconds() - moto_cpu
         for process in processes:
             process.wait(timeout=60)
     finally:
@@ -402,6 +410,7 @@ def timed_run(moto_port: int, workers: int, args) -> dict:
         call_seconds.update(report["call_seconds"])
     return {"workers": workers, "notified": notified, "seconds": elapsed, "rate": notified / elapsed,
             "messages": sum(r["messages"] for r in reports), "calls": calls, "call_seconds": call_seconds,
+            "moto_cpu": moto_cpu,
             "empty_receives": sum(r["empty_receives"] for r in reports)}
 
 
@@ -438,7 +447,7 @@ def size(pending: int, profiles: int, worker_counts: list[int], args) -> dict:
         print(f"  written in {written:.0f} s", flush=True)
         runs = []
         for workers in worker_counts:
-            run = timed_run(server.port, workers, args)
+            run = timed_run(server, workers, args)
             print(f"  {workers} worker(s): {run['notified']:,} notified in {run['seconds']:.1f} s", flush=True)
             runs.append(run)
         return {"pending": pending, "profiles": profiles, "write_seconds": written, "runs": runs}
@@ -481,10 +490,14 @@ def main() -> int:
     runs = main_size["runs"]
     one = runs[0]
     print(f"\n{'workers':>8} {'notified':>9} {'seconds':>8} {'notifications/s':>16} {'x one worker':>13} "
-          f"{'messages':>9}")
+          f"{'messages':>9} {'wait for moto ms/n':>19} {'moto CPU ms/n':>14} {'moto busy':>10}")
     for run in runs:
+        wait = sum(run["call_seconds"].values()) / run["notified"] * 1000
         print(f"{run['workers']:>8} {run['notified']:>9,} {run['seconds']:>8.1f} {run['rate']:>16.1f} "
-              f"{run['rate'] / one['rate']:>13.2f} {run['messages']:>9}")
+              f"{run['rate'] / one['rate']:>13.2f} {run['messages']:>9} {wait:>19.0f} "
+              f"{run['moto_cpu'] / run['notified'] * 1000:>14.1f} {run['moto_cpu'] / run['seconds']:>9.0%}")
+    print("(wait for moto: what a worker waited for DynamoDB and SQS answers a notification; moto CPU: what the "
+          "moto server process used a notification; moto busy: its CPU time / the run's time, 100% = one core)")
     if 4 in worker_counts:
         four = runs[worker_counts.index(4)]
         print(f"4 workers / 1 worker: {four['rate'] / one['rate']:.2f}x (goal: at least 3x)")
