@@ -18,8 +18,8 @@ CDK := cd infra && CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=1 \
 
 .PHONY: run test race bench sweep synth deploy division-key setup assets translations extract-messages chromium valgrind lock clean
 
-run: setup ## install everything, start the local AWS stack and serve the portal on :8000
-	$(BIN)/python scripts/local_stack.py serve --port 8000
+run: setup ## install everything, start the local AWS stack and serve the portal on :8000 (PORT=, MOTO_PORT= for a second stack)
+	$(BIN)/python scripts/local_stack.py serve --port $(or $(PORT),8000) --moto-port $(or $(MOTO_PORT),5055)
 
 test: setup chromium ## install what the tests need, check the layering and run every test
 	@mkdir -p test-results
@@ -48,8 +48,8 @@ division-key: setup ## ops: a new division API key, e.g. make division-key DIVIS
 	@test -n "$(DIVISION)" || (echo "give DIVISION=<id>"; exit 2)
 	$(BIN)/python scripts/division_key.py create --division $(DIVISION)
 
-sweep: ## run the notification sweep now against `make run`'s local stack (AT=2026-06-01T10:00: as if then, Helsinki time)
-	PYTHONPATH=. $(BIN)/python scripts/sweep.py $(if $(AT),--at $(AT))
+sweep: ## the hourly planner now, then drain its queue with the workers, against `make run`'s local stack (AT=2026-06-01T10:00: as if then, Helsinki time; PORT=8000 MOTO_PORT=5055 for another local stack)
+	PYTHONPATH=. $(BIN)/python scripts/sweep.py $(if $(AT),--at $(AT)) $(if $(PORT),--port $(PORT)) $(if $(MOTO_PORT),--moto-port $(MOTO_PORT))
 
 setup: $(PY_STAMP) $(NODE_STAMP) assets translations
 

@@ -75,7 +75,20 @@ with collector_paused():
 
     @app.schedule(Cron(0, "*", "*", "*", "?", "*"))
     def notification_sweep(event):
-        """On every hour (UTC): notify customers of what is new; sends only 9-20 Helsinki time."""
-        from chalicelib.notifications import run_sweep
+        """On every hour (UTC): the sweep's planner queues one message per shard of the pending index
+        (only 9-20 Helsinki time); notification_worker notifies."""
+        from chalicelib.notifications import fanout
 
-        return run_sweep().as_dict()
+        return fanout.plan().as_dict()
+
+    # The queue by ARN where the CDK app gives one (chalice.cdk cannot take the name's Fn::Sub), else
+    # by name; one message an invocation; at most notification_worker_concurrency workers at once.
+    _queue = ({"queue_arn": settings().notification_queue_arn} if settings().notification_queue_arn
+              else {"queue": settings().notification_queue_name})
+
+    @app.on_sqs_message(batch_size=1, maximum_concurrency=settings().notification_worker_concurrency, **_queue)
+    def notification_worker(event):
+        """One shard of the pending index (or its continuation): claim, build, send, finish."""
+        from chalicelib.notifications import fanout
+
+        return fanout.work_records(event).as_dict()

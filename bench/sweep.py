@@ -1,221 +1,548 @@
-"""The notification sweep: DynamoDB items read per sweep (they must follow the number of *pending*
-customers, not the number of profiles) and notifications a second, parallel against sequential.
+"""Capacity of the fanned-out notification sweep: notifications a second for 1, 2 and 4 workers,
+DynamoDB and SQS calls per notification at two sizes, and how long 100,000 notifications take at
+SES/SNS quotas of 14, 50 and 200 a second.
 
-    PYTHONPATH=. .venv/bin/python bench/sweep.py
+    PYTHONPATH=. .venv/bin/python bench/sweep.py                     # 100,000 pending customers
+    PYTHONPATH=. .venv/bin/python bench/sweep.py --pending 20000     # a smaller run (docs/benchmarks.md)
 
-Against moto in process (mock_aws), profiles written with batch_write. Items read are counted with a
-botocore event hook (``after-call.dynamodb``) on every client the models use: a Query counts the
-items it returned (with no filter dropping any, what DynamoDB reads), a GetItem its item. SES and
-SNS are replaced by a fake sender that waits a fixed 20 ms per message, standing in for their
-latency. moto runs in this process, CPU-bound under the GIL, which caps the parallel gain here.
+What runs, all on this machine:
+
+- **A moto server** (its own OS process) stands in for DynamoDB and SQS, with the portal's tables and
+  the notification queue (``fanout.create_queues``). Profiles and their folder items are written to it
+  in batches (BatchWriteItem, 25 an call). moto answers a Query of a global secondary index by walking
+  every item of the table (DynamoDB reads only the index partition asked for): left as it is, the
+  stand-in's own cost per notification would grow with the table and swamp what is measured. The
+  bench's moto server therefore keeps a dictionary of each index's hash-key values (``_index_moto``)
+  and hands moto's unchanged Query code only the items with the asked value. Nothing else changes.
+- **The planner** (``fanout.plan``, this process) queues one message per shard.
+- **Workers**, each a separate OS process, receive the queue's messages from the moto server and hand
+  each to ``fanout.work`` (what Lambda's event source mapping does for ``app.notification_worker``),
+  deleting it afterwards. Each worker has ``--threads`` threads (default 1; see below). The sender is
+  a fake that takes ``--latency`` (50 ms) a message, standing in for SES/SNS; the rate limit is lifted
+  (this measures capacity; the quota is applied in the estimate). ``notification_budget_seconds`` is
+  ``--budget`` (5 s), so shards continue themselves many times a run, as a large shard does on AWS,
+  and a page is ``--page-size`` (25; production 100) customers, so that a run ends near its time.
+- **Timing**: the workers start and wait; the planner queues the shards; each worker works until
+  ``--seconds`` have passed (checked between messages), then reports what it notified and when it
+  finished its last message. Notifications a second = the sum notified / (last finish - planning).
+  The runs for 1, 2 and 4 workers take customers from the same pending set (each run notifies a few
+  thousand of them; every customer is notified once at most), with the queue purged between runs.
+- **Calls**: every worker counts its DynamoDB and SQS calls with botocore's ``before-call`` hook
+  (receives that found no message, polling an empty queue, are counted apart). The planner's calls
+  are counted in this process. The same is measured at a second size (a fifth of the customers
+  pending, the rest of the profiles idle) on a fresh moto server.
+
+Why one thread a worker by default: a worker's throughput is then bound by the sender's latency, as
+a quota-limited Lambda's is, rather than by the moto server (one Python process under the GIL on a
+small shared machine), which would otherwise be what 2 and 4 workers measure. The estimate for AWS
+uses the measured time per notification of one thread and the production threads per worker.
 """
 from __future__ import annotations
 
+import argparse
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-import tests.conftest  # noqa: E402,F401  (sets the test stage's environment first)
-from chalicelib.config import Settings  # noqa: E402
+QUOTAS = (14, 50, 200)
+AT = datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc)  # 10:00 in Helsinki: inside the window
+TARGET = 100_000  # the issue's number of notifications to estimate
 
-SEND_LATENCY = 0.020  # seconds per message: the fake sender's stand-in for SES/SNS
-# The threads of one sweep in production: the setting's default, which no stage overrides.
-WORKERS = Settings.model_fields["notification_workers"].default
-THROUGHPUT_PROFILES = 400  # all pending: the parallel / sequential comparison
-LIMITED, LIMIT = 60, 10.0  # a run under the rate limit: 60 notifications at 10 a second (burst 10)
+
+# ------------------------------------------------------------------------------------------------
+# The moto server (a process of its own)
+
+
+def _index_moto() -> None:
+    """Make moto's Query of a global secondary index read only the items with the asked hash-key
+    value (DynamoDB's cost), not every item of the table (moto's): a dictionary per index, filled
+    on first use and by every PutItem. moto's own Query code still does all the rest (the range
+    condition, the order, the limit, the filter, the LastEvaluatedKey)."""
+    from moto.dynamodb.models.table import Table
+
+    lock = threading.RLock()
+    local = threading.local()
+    indexes: dict[tuple[int, str], dict] = {}
+    original_query, original_put, original_all = Table.query, Table.put_item, Table.all_items
+
+    def key(item):
+        return (item.hash_key, item.range_key)
+
+    def index(table, attribute):
+        with lock:
+            found = indexes.get((id(table), attribute))
+            if found is None:
+                found = indexes[(id(table), attribute)] = {}
+                for item in original_all(table):
+                    value = item.attrs.get(attribute)
+                    if value is not None:
+                        found.setdefault(value, {})[key(item)] = item
+            return found
+
+    def put_item(self, item_attrs, *args, **kwargs):
+        item = original_put(self, item_attrs, *args, **kwargs)
+        with lock:
+            for (table_id, attribute), values in indexes.items():
+                value = item.attrs.get(attribute) if table_id == id(self) else None
+                if value is not None:
+                    values.setdefault(value, {})[key(item)] = item
+        return item
+
+    def all_items(self):
+        override = getattr(local, "override", None)
+        if override is not None and override[0] is self:
+            return iter(override[1])
+        return original_all(self)
+
+    def query(self, *args, **kwargs):
+        index_name = kwargs.get("index_name", args[7] if len(args) > 7 else None)
+        conditions = kwargs.get("hash_key_conditions") or []
+        if not index_name or len(conditions) != 1:
+            return original_query(self, *args, **kwargs)
+        attribute, value = conditions[0]
+        with lock:
+            candidates = list(index(self, attribute).get(value, {}).values())
+        # Only the live items (an item replaced by a later put is not): moto checks the value itself.
+        live = [item for item in candidates if self.get_item(item.hash_key, item.range_key) is item]
+        local.override = (self, live)
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            local.override = None
+
+    Table.query, Table.put_item, Table.all_items = query, put_item, all_items
+
+
+# The data-plane calls whose answers the bench's moto server writes with json.dumps (below).
+_FAST_ANSWERS = {"Query", "UpdateItem", "GetItem", "PutItem", "DeleteItem", "BatchWriteItem"}
+
+
+def _fast_dynamodb_answers() -> None:
+    """moto parses every DynamoDB request and builds every answer with its generic, model-driven
+    parser and serializer, which cost more CPU than the rest of the request together. DynamoDB's
+    JSON protocol carries these calls' input and output structures as plain JSON, which is what
+    moto's own handler takes and returns (DynamoDB-typed values): the bench's server loads and dumps
+    them directly. Errors and every other call go the usual way."""
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
+
+    original = DynamoHandler.serialized
+
+    def serialized(self, action_result):
+        if isinstance(action_result, DynamoResult) and self._get_action() in _FAST_ANSWERS \
+                and isinstance(action_result.result, dict):
+            headers = dict(self.response_headers)
+            headers["Content-Type"] = "application/x-amz-json-1.0"
+            return 200, headers, json.dumps(action_result.result)
+        return original(self, action_result)
+
+    original_parse = DynamoHandler.parse_parameters
+
+    def parse_parameters(self, request):
+        # The same calls' requests are plain JSON too (no binary attributes here): read them as such
+        # rather than through moto's model-driven parser.
+        if self._get_action() in _FAST_ANSWERS:
+            self.params = json.loads(request.data)
+        else:
+            original_parse(self, request)
+
+    DynamoHandler.serialized = serialized
+    DynamoHandler.parse_parameters = parse_parameters
+
+
+def serve_moto(port: int) -> None:
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    _index_moto()
+    _fast_dynamodb_answers()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    print("ready", flush=True)
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MotoServer:
+    def __init__(self):
+        self.port = _free_port()
+        self.process = subprocess.Popen([sys.executable, __file__, "serve-moto", str(self.port)],
+                                        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def cpu_seconds(self) -> float:
+        """CPU the moto server has used (user + system), from /proc."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ------------------------------------------------------------------------------------------------
+# Environment, calls, the fake sender
+
+
+def environment(moto_port: int, **overrides) -> dict[str, str]:
+    from scripts.local_stack import local_environment
+
+    env = local_environment(moto_port)
+    env.update({
+        "PORTAL_NOTIFICATION_SETTLE_SECONDS": "0",
+        "PORTAL_NOTIFICATION_RATE_PER_SECOND": "1000000",  # capacity: the quota is applied in the estimate
+    })
+    env.update({k: str(v) for k, v in overrides.items()})
+    return env
+
+
+class Calls:
+    """AWS calls by service and operation (botocore ``before-call``); receives that found nothing apart."""
+
+    def __init__(self):
+        self.calls: Counter = Counter()
+        self.seconds: Counter = Counter()  # time waited for the answers, by service
+        self.empty_receives = 0
+        self._lock = threading.Lock()
+        self._started = threading.local()
+
+    def before(self, model=None, **_):
+        self._started.at = time.perf_counter()
+        with self._lock:
+            self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    def after(self, model=None, parsed=None, **_):
+        took = time.perf_counter() - getattr(self._started, "at", time.perf_counter())
+        with self._lock:
+            if model is not None and model.name == "ReceiveMessage" and not (parsed or {}).get("Messages"):
+                self.empty_receives += 1
+                self.calls["sqs:ReceiveMessage"] -= 1
+            else:
+                self.seconds[model.service_model.service_name if model is not None else "?"] += took
+
+    def watch(self, *clients):
+        for client in clients:
+            client.meta.events.register("before-call", self.before)
+            client.meta.events.register("after-call", self.after)
+
+
+def _model_clients() -> list:
+    from tests.dynamo_calls import _clients
+
+    return _clients()
 
 
 class FakeSender:
-    """Accepts every message after a fixed delay (no AWS call)."""
+    """Accepts every message after ``latency`` seconds (no AWS call)."""
 
-    def __init__(self):
+    def __init__(self, latency: float):
+        self.latency = latency
         self.sent = 0
+        self._lock = threading.Lock()
+
+    def _send(self):
+        time.sleep(self.latency)
+        with self._lock:
+            self.sent += 1
 
     def send_email(self, to, email, language):
-        time.sleep(SEND_LATENCY)
-        self.sent += 1
+        self._send()
 
     def send_sms(self, phone, text):
-        time.sleep(SEND_LATENCY)
-        self.sent += 1
+        self._send()
 
 
-class ItemsRead:
-    """Items DynamoDB reads, per operation, from the responses (botocore ``after-call`` hook)."""
-
-    def __init__(self):
-        self.items = Counter()
-        self.calls = Counter()
-
-    def __call__(self, http_response=None, parsed=None, model=None, **_):
-        name = model.name if model is not None else "?"
-        parsed = parsed or {}
-        self.calls[name] += 1
-        if name in ("Query", "Scan"):
-            # The items returned. No filter drops any here (nothing is blocked), so that is also what
-            # DynamoDB reads; moto's ScannedCount is not reliable while other threads write the table.
-            self.items[name] += len(parsed.get("Items", []))
-        elif name == "GetItem":
-            self.items[name] += int("Item" in parsed)
-        elif name == "BatchGetItem":
-            self.items[name] += sum(len(v) for v in parsed.get("Responses", {}).values())
-
-    @property
-    def total(self) -> int:
-        return sum(self.items.values())
+# ------------------------------------------------------------------------------------------------
+# A worker (a process of its own)
 
 
-def _clients():
-    from tests.dynamo_calls import _clients as model_clients
+def worker(moto_port: int, latency: float, seconds: float, go_file: str) -> None:
+    """Wait for ``go_file``, then take messages until ``seconds`` after it appeared; print a report."""
+    from chalicelib.clients import client
+    from chalicelib.notifications import fanout
 
-    return list(model_clients())
+    sqs = client("sqs")
+    url = fanout.queue_url()
+    calls = Calls()
+    calls.watch(sqs, *_model_clients())
+    sender = FakeSender(latency)
+    print("ready", flush=True)
+    while not os.path.exists(go_file):
+        time.sleep(0.01)
+    started = float(Path(go_file).read_text())
+    notified = messages = 0
+    last_finish = started
+    while time.time() < started + seconds:
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=1).get("Messages", [])
+        for message in received:
+            report = fanout.work(message["Body"], sender=sender)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            notified += report.notified
+            messages += 1
+            last_finish = time.time()
+    print(json.dumps({"notified": notified, "sent": sender.sent, "messages": messages, "last_finish": last_finish,
+                      "calls": dict(calls.calls), "call_seconds": dict(calls.seconds),
+                      "empty_receives": calls.empty_receives}), flush=True)
 
 
-def write_profiles(total: int, pending: int, *, first_item: int = 1) -> list[str]:
-    """``total`` profiles, the first ``pending`` of them with one unseen status change each."""
+# ------------------------------------------------------------------------------------------------
+# Set-up and runs (this process)
+
+
+def write_customers(pending: int, profiles: int, batch_threads: int = 4) -> float:
+    """``profiles`` profiles, the first ``pending`` of them with one unseen status change (a folder
+    item the City marked received an hour ago). Returns the seconds it took."""
     from chalicelib.models.forms import SubmissionModel
     from chalicelib.models.identity import ProfileModel
 
     now = datetime.now(timezone.utc)
     changed = now - timedelta(hours=1)
-    ids = [uuid.uuid4().hex for _ in range(total)]
-    with ProfileModel.batch_write() as batch:
-        for n, profile_id in enumerate(ids):
-            profile = ProfileModel(
-                profile_id=profile_id, kind="person", given_name="Testi", family_name="Asiakas",
-                personal_identity_code="210281-9988", email=f"p{n}@example.fi", notify_methods=["email"],
-                notify_language=("fi", "sv", "en")[n % 3], consent_at=now, created_at=now, updated_at=now)
-            if n < pending:
-                profile.notify_shard = profile_id[-1]
-                profile.notify_pending_since = changed
-                profile.notify_latest_at = changed
-                profile.notify_changes = 1
-            batch.save(profile)
-    with SubmissionModel.batch_write() as batch:
-        for n, profile_id in enumerate(ids[:pending]):
-            number = f"{first_item + n:06d}"
-            batch.save(_received(number, profile_id, "dog-declaration", "urban-environment", changed))
-    return ids
+    started = time.perf_counter()
+
+    def write(first: int, last: int):
+        with ProfileModel.batch_write() as batch:
+            for n in range(first, last):
+                profile_id = uuid.uuid4().hex
+                profile = ProfileModel(
+                    profile_id=profile_id, kind="person", given_name="Testi", family_name="Asiakas",
+                    personal_identity_code="210281-9988", email=f"p{n}@example.fi", notify_methods=["email"],
+                    notify_language=("fi", "sv", "en")[n % 3], consent_at=now, created_at=now, updated_at=now)
+                if n < pending:
+                    profile.notify_shard = profile_id[-1]
+                    profile.notify_pending_since = changed
+                    profile.notify_latest_at = changed
+                    profile.notify_changes = 1
+                    submissions.append((n, profile_id))
+                batch.save(profile)
+
+    def write_items(chunk):
+        with SubmissionModel.batch_write() as batch:
+            for n, profile_id in chunk:
+                number = f"{n + 1:07d}"
+                batch.save(SubmissionModel(
+                    item_number=number, owner_id=profile_id, sender_id=profile_id, sent_by="Testi Asiakas",
+                    service_id="dog-declaration", division_id="urban-environment", status="received",
+                    status_at=changed, answers={}, language="fi", created_at=changed, updated_at=changed,
+                    updated_sort=f"{changed.isoformat()}#{number}", unseen_since=changed, city_changed_at=changed))
+
+    submissions: list = []
+    step = math.ceil(profiles / batch_threads)
+    threads = [threading.Thread(target=write, args=(i, min(profiles, i + step))) for i in range(0, profiles, step)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    step = math.ceil(len(submissions) / batch_threads) or 1
+    threads = [threading.Thread(target=write_items, args=(submissions[i:i + step],))
+               for i in range(0, len(submissions), step)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
 
 
-def _received(number: str, profile_id: str, service_id: str, division_id: str, changed: datetime):
-    """A submission in the customer's folder that the City marked "received" at ``changed``."""
-    from chalicelib.models.forms import SubmissionModel
+def timed_run(server: "MotoServer", workers: int, args) -> dict:
+    """Start ``workers`` worker processes, plan, let them work ``args.seconds``; what they did."""
+    from chalicelib.clients import client
+    from chalicelib.notifications import fanout
 
-    return SubmissionModel(
-        item_number=number, owner_id=profile_id, sender_id=profile_id, sent_by="Testi Asiakas",
-        service_id=service_id, division_id=division_id, status="received", status_at=changed,
-        answers={}, language="fi", created_at=changed, updated_at=changed,
-        updated_sort=f"{changed.isoformat()}#{number}", unseen_since=changed, city_changed_at=changed)
-
-
-def remark_pending(ids: list[str]) -> None:
-    """Make the same customers pending again, with one new change each (for the next timed sweep)."""
-    from chalicelib.models.forms import SubmissionModel
-    from chalicelib.models.identity import ProfileModel
-
-    changed = datetime.now(timezone.utc) - timedelta(minutes=30)
-    with SubmissionModel.batch_write() as batch:
-        for n, profile_id in enumerate(ids):
-            number = f"{900000 + n:06d}"
-            batch.save(_received(number, profile_id, "referee-fee", "culture-and-leisure", changed))
-    for profile_id in ids:
-        ProfileModel(profile_id).update(actions=[
-            ProfileModel.notify_shard.set(profile_id[-1]), ProfileModel.notify_pending_since.set(changed),
-            ProfileModel.notify_latest_at.set(changed), ProfileModel.notify_changes.set(1)])
-
-
-def timed_sweep(workers: int, rate: float = 1_000_000.0):
-    from chalicelib.clock import HELSINKI
-    from chalicelib.config import settings
-    from chalicelib.notifications import run_sweep
-
-    config = settings()
-    config.notification_workers = workers
-    config.notification_rate_per_second = rate
-    sender = FakeSender()
-    counter = ItemsRead()
-    clients = _clients()
-    for client in clients:
-        client.meta.events.register("after-call.dynamodb", counter)
+    moto_port = server.port
+    env = {**os.environ, **environment(moto_port, PORTAL_NOTIFICATION_WORKERS=args.threads,
+                                       PORTAL_NOTIFICATION_BUDGET_SECONDS=args.budget,
+                                       PORTAL_NOTIFICATION_PAGE_SIZE=args.page_size), "PYTHONPATH": str(ROOT)}
+    go = Path(f"/tmp/bench-sweep-go-{uuid.uuid4().hex}")
+    processes = [subprocess.Popen([sys.executable, __file__, "worker", str(moto_port), str(args.latency),
+                                   str(args.seconds), str(go)], stdout=subprocess.PIPE, text=True, env=env)
+                 for _ in range(workers)]
     try:
-        at = datetime.now(HELSINKI).replace(hour=10, minute=0)  # inside the window whatever the real hour
-        started = time.perf_counter()
-        report = run_sweep(at=at, sender=sender)
-        seconds = time.perf_counter() - started
+        for process in processes:
+            assert process.stdout.readline().strip() == "ready"
+        planner_calls = Calls()
+        planner_calls.watch(client("sqs"))
+        moto_cpu = server.cpu_seconds()
+        started = time.time()
+        ready = go.with_suffix(".tmp")
+        ready.write_text(repr(started))
+        ready.rename(go)  # at once: a worker never reads a half-written file
+        plan = fanout.plan(at=AT)
+        assert plan.shards == 16
+        planned_calls = Counter(planner_calls.calls)
+        for client_ in [client("sqs")]:
+            client_.meta.events.unregister("before-call", planner_calls.before)
+            client_.meta.events.unregister("after-call", planner_calls.after)
+        reports = [json.loads(process.stdout.readline()) for process in processes]
+        moto_cpu = server.cpu_seconds() - moto_cpu
+        for process in processes:
+            process.wait(timeout=60)
     finally:
-        for client in clients:
-            client.meta.events.unregister("after-call.dynamodb", counter)
-    return report, counter, seconds
+        go.unlink(missing_ok=True)
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    empty_queue()  # what is left waits for "the next hour"
+    notified = sum(r["notified"] for r in reports)
+    elapsed = max(r["last_finish"] for r in reports) - started
+    calls: Counter = planned_calls
+    call_seconds: Counter = Counter()
+    for report in reports:
+        calls.update(report["calls"])
+        call_seconds.update(report["call_seconds"])
+    return {"workers": workers, "notified": notified, "seconds": elapsed, "rate": notified / elapsed,
+            "messages": sum(r["messages"] for r in reports), "calls": calls, "call_seconds": call_seconds,
+            "moto_cpu": moto_cpu,
+            "empty_receives": sum(r["empty_receives"] for r in reports)}
 
 
-def scenario(total: int, pending: int, *, compare: bool):
-    from moto import mock_aws
+def empty_queue() -> None:
+    """Delete every message left in the queue (PurgeQueue may run once a minute only)."""
+    from chalicelib.clients import client
+    from chalicelib.notifications import fanout
 
-    from chalicelib.models import create_tables
-    from chalicelib.models.base import connection
+    sqs, url = client("sqs"), fanout.queue_url()
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)])
 
-    connection.cache_clear()
-    with mock_aws():
+
+def size(pending: int, profiles: int, worker_counts: list[int], args) -> dict:
+    """A fresh moto server with ``profiles`` profiles, ``pending`` of them pending; the timed runs."""
+    server = MotoServer()
+    try:
+        os.environ.update(environment(server.port))
+        from chalicelib.clients import client
+        from chalicelib.config import settings
+        from chalicelib.models import create_tables
+        from chalicelib.models.base import connection
+        from chalicelib.notifications import fanout
+
+        settings.cache_clear()
+        client.cache_clear()
+        connection.cache_clear()
         create_tables()
-        started = time.perf_counter()
-        ids = write_profiles(total, pending)
-        written = time.perf_counter() - started
-        result = {"total": total, "pending": pending, "write_seconds": written}
-        if not compare:
-            result["parallel"] = timed_sweep(WORKERS)
-            return result
-        result["sequential"] = timed_sweep(1)
-        remark_pending(ids[:pending])
-        result["parallel"] = timed_sweep(WORKERS)
-        remark_pending(ids[:LIMITED])
-        result["limited"] = timed_sweep(WORKERS, rate=LIMIT)
-        return result
+        os.environ["PORTAL_NOTIFICATION_QUEUE_URL"] = fanout.create_queues()  # as the CDK app sets it
+        settings.cache_clear()
+        print(f"  writing {profiles:,} profiles ({pending:,} pending) to moto ...", flush=True)
+        written = write_customers(pending, profiles)
+        print(f"  written in {written:.0f} s", flush=True)
+        runs = []
+        for workers in worker_counts:
+            run = timed_run(server, workers, args)
+            print(f"  {workers} worker(s): {run['notified']:,} notified in {run['seconds']:.1f} s", flush=True)
+            runs.append(run)
+        return {"pending": pending, "profiles": profiles, "write_seconds": written, "runs": runs}
+    finally:
+        server.stop()
+
+
+def per_notification(run: dict) -> dict[str, float]:
+    return {op: n / run["notified"] for op, n in sorted(run["calls"].items()) if n}
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pending", type=int, default=TARGET, help="pending customers (and profiles) of the main size")
+    parser.add_argument("--seconds", type=float, default=60.0, help="how long each timed run works")
+    parser.add_argument("--threads", type=int, default=1, help="threads in each worker (PORTAL_NOTIFICATION_WORKERS)")
+    parser.add_argument("--latency", type=float, default=0.050, help="the fake sender's seconds a message")
+    parser.add_argument("--budget", type=float, default=5.0, help="a worker's budget a message (continuations)")
+    parser.add_argument("--page-size", type=int, default=25,
+                        help="customers a worker reads a page (production: 100); small pages end a run near its time")
+    parser.add_argument("--workers", default="1,2,4")
+    args = parser.parse_args()
+    worker_counts = [int(n) for n in args.workers.split(",")]
+
     import logging
 
     logging.getLogger("portal").setLevel(logging.WARNING)
-    print(f"Notification sweep against moto in process. SES/SNS are a fake sender that takes {SEND_LATENCY * 1000:.0f} ms "
-          f"a message (a stand-in for their latency); {WORKERS} threads; rate limit lifted unless stated.")
-    big = scenario(20_000, 1_000, compare=False)
-    small = scenario(2_000, 1_000, compare=False)
+    from chalicelib.config import Settings
 
-    print(f"\n{'profiles':>9} {'pending':>8} {'notified':>9} {'items read':>11} {'per pending':>12}  calls")
-    for run in (big, small):
-        report, counter, _ = run["parallel"]
-        calls = ", ".join(f"{op} {n}" for op, n in sorted(counter.calls.items()))
-        print(f"{run['total']:>9} {run['pending']:>8} {report.notified:>9} {counter.total:>11} "
-              f"{counter.total / run['pending']:>12.2f}  {calls}")
-    ratio = big["parallel"][1].total / small["parallel"][1].total
-    print(f"items read with 20,000 profiles / with 2,000 profiles (1,000 pending in both): {ratio:.2f} "
-          f"(1.00 = follows the pending count; 10.00 would follow the number of profiles)")
-    assert all(op != "Scan" for run in (big, small) for op in run["parallel"][1].calls), "the sweep scanned"
+    production_threads = Settings.model_fields["notification_workers"].default
+    print(f"Fanned-out notification sweep against a moto server. Fake sender: {args.latency * 1000:.0f} ms a "
+          f"message. Workers: separate processes, {args.threads} thread(s) each, {args.seconds:.0f} s a run, "
+          f"budget {args.budget:.0f} s a message, pages of {args.page_size}.")
+    print(f"\nMain size: {args.pending:,} pending customers, {args.pending:,} profiles")
+    main_size = size(args.pending, args.pending, worker_counts, args)
+    second_pending = max(1000, args.pending // 5)
+    print(f"\nSecond size: {second_pending:,} pending customers, {args.pending:,} profiles")
+    second = size(second_pending, args.pending, [1], args)
 
-    timing = scenario(THROUGHPUT_PROFILES, THROUGHPUT_PROFILES, compare=True)
-    par_report, _, par_seconds = timing["parallel"]
-    seq_report, _, seq_seconds = timing["sequential"]
-    lim_report, _, lim_seconds = timing["limited"]
-    par_rate = par_report.notified / par_seconds
-    seq_rate = seq_report.notified / seq_seconds
-    print(f"\n{THROUGHPUT_PROFILES} pending customers, one e-mail each:")
-    print(f"{'sweep':34} {'notified':>9} {'seconds':>8} {'notifications/s':>16}")
-    print(f"{'sequential (1 thread)':34} {seq_report.notified:>9} {seq_seconds:>8.2f} {seq_rate:>16.1f}")
-    print(f"{f'parallel ({WORKERS} threads)':34} {par_report.notified:>9} {par_seconds:>8.2f} {par_rate:>16.1f}")
-    print(f"parallel / sequential: {par_rate / seq_rate:.1f}x")
-    print(f"{f'parallel, rate limit {LIMIT:.0f}/s':34} {lim_report.notified:>9} {lim_seconds:>8.2f} "
-          f"{lim_report.notified / lim_seconds:>16.1f}   (the bucket allows {LIMIT:.0f} at once, then {LIMIT:.0f} a "
-          f"second: at least {(LIMITED - LIMIT) / LIMIT:.1f} s)")
-    print("(moto answers in this process, CPU-bound under the GIL, so its share of each notification does not "
-          "run in parallel here; DynamoDB calls are network waits like the sends)")
+    runs = main_size["runs"]
+    one = runs[0]
+    print(f"\n{'workers':>8} {'notified':>9} {'seconds':>8} {'notifications/s':>16} {'x one worker':>13} "
+          f"{'messages':>9} {'wait for moto ms/n':>19} {'moto CPU ms/n':>14} {'moto busy':>10}")
+    for run in runs:
+        wait = sum(run["call_seconds"].values()) / run["notified"] * 1000
+        print(f"{run['workers']:>8} {run['notified']:>9,} {run['seconds']:>8.1f} {run['rate']:>16.1f} "
+              f"{run['rate'] / one['rate']:>13.2f} {run['messages']:>9} {wait:>19.0f} "
+              f"{run['moto_cpu'] / run['notified'] * 1000:>14.1f} {run['moto_cpu'] / run['seconds']:>9.0%}")
+    print("(wait for moto: what a worker waited for DynamoDB and SQS answers a notification; moto CPU: what the "
+          "moto server process used a notification; moto busy: its CPU time / the run's time, 100% = one core)")
+    if 4 in worker_counts:
+        four = runs[worker_counts.index(4)]
+        print(f"4 workers / 1 worker: {four['rate'] / one['rate']:.2f}x (goal: at least 3x)")
+
+    print("\nAWS calls per notification (DynamoDB and SQS; the planner's included; receives that found an "
+          "empty queue are polling, not work, and are left out):")
+    sizes = [(main_size, run) for run in runs] + [(second, second["runs"][0])]
+    operations = sorted({op for _, run in sizes for op, n in run["calls"].items() if n})
+    header = f"{'pending':>8} {'profiles':>9} {'workers':>8} " + " ".join(f"{op.split(':')[1]:>18}" for op in operations)
+    print(header + f" {'total':>7}")
+    for setup, run in sizes:
+        rates = per_notification(run)
+        print(f"{setup['pending']:>8,} {setup['profiles']:>9,} {run['workers']:>8} "
+              + " ".join(f"{rates.get(op, 0):>18.3f}" for op in operations) + f" {sum(rates.values()):>7.3f}")
+
+    # From one thread's measured time per notification (one worker, one thread: the sender's
+    # latency and the calls' round trips), the production worker's capacity and 100,000 at a quota.
+    seconds_each = one["seconds"] * args.threads / one["notified"]
+    waited = {service: t / one["notified"] for service, t in one["call_seconds"].items()}
+    capacity = production_threads / seconds_each
+    print(f"\nMeasured with 1 worker: {seconds_each * 1000:.0f} ms of work a notification a thread: the sender "
+          f"{args.latency * 1000:.0f} ms, waiting for moto's answers "
+          + ", ".join(f"{service} {t * 1000:.0f} ms" for service, t in sorted(waited.items()))
+          + f", the rest in the portal's code; a worker of {production_threads} threads (production) can send "
+          f"{capacity:.0f} a second at that pace.")
+    print(f"\n{TARGET:,} notifications at a quota (SES e-mails / SNS texts a second):")
+    print(f"{'quota/s':>8} {'workers needed':>15} {'minutes':>8}  within the hour?")
+    for quota in QUOTAS:
+        workers_needed = max(2, math.ceil(quota / capacity))
+        minutes = TARGET / quota / 60
+        print(f"{quota:>8} {workers_needed:>15} {minutes:>8.1f}  {'yes' if minutes <= 60 else 'no'}")
+    print("(workers needed: notification_worker_concurrency, at least 2; the rate a worker may use is "
+          "quota / concurrency)")
+    for setup in (main_size, second):
+        print(f"set-up: {setup['profiles']:,} profiles and {setup['pending']:,} folder items written in "
+              f"{setup['write_seconds']:.0f} s")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if len(sys.argv) > 1 and sys.argv[1] == "serve-moto":
+        serve_moto(int(sys.argv[2]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "worker":
+        port = int(sys.argv[2])
+        os.environ.update(environment(port))  # (the parent set the rest of the environment)
+        worker(port, float(sys.argv[3]), float(sys.argv[4]), sys.argv[5])
+    else:
+        sys.exit(main())

@@ -81,16 +81,28 @@ class Settings(BaseModel):
     # within notification_soft_bounce_days; one permanent bounce or complaint blocks it at once.
     notification_soft_bounce_limit: int = 3
     notification_soft_bounce_days: int = 14
-    # Sends (e-mails + text messages) per second over the whole sweep, shared by its threads (SES and SNS quotas).
-    notification_rate_per_second: float = 10.0
-    # Threads that notify customers in parallel during one sweep.
+    # Sends (e-mails + text messages) per second over all the workers together: the SES and SNS
+    # quota. Each worker sends at most rate / notification_worker_concurrency a second (fanout.py).
+    notification_rate_per_second: float = Field(default=10.0, gt=0)
+    # Worker functions (Lambda instances consuming the notification queue) running at once: the queue's
+    # event source mapping's maximum concurrency and the worker's reserved concurrency (infra/).
+    # At least 2: Lambda's smallest maximum concurrency for an SQS event source.
+    notification_worker_concurrency: int = Field(default=4, ge=2, le=1000)
+    # Threads that notify customers in parallel inside one worker (they share its rate).
     notification_workers: int = 8
-    # How long a sweep's claim on one profile lasts; longer than the Lambda's timeout, so that a claim
-    # never expires while its sweep is still working on the profile.
+    # How long a worker's claim on one profile lasts; longer than the worker Lambda's timeout, so that
+    # a claim never expires while its worker is still working on the profile.
     notification_lease_seconds: int = 900
-    # A sweep stops claiming new profiles after this long (the rest wait for the next hour); keep it
-    # well below the sweep Lambda's timeout (900 s: SCHEDULED_TIMEOUT_SECONDS in infra/portal_stack.py).
+    # A worker stops taking new pages of its shard after this long and queues the rest of the shard as a
+    # continuation message; keep it well below the worker Lambda's timeout (900 s:
+    # WORKER_TIMEOUT_SECONDS in infra/portal_stack.py) minus one page's work.
     notification_budget_seconds: int = 720
+    # Pending profiles a worker reads (one Query) and notifies before it checks its budget again.
+    notification_page_size: int = Field(default=100, ge=1, le=1000)
+    # The notification queue (SQS). On AWS the CDK app sets its URL and ARN; locally (moto) and in the
+    # tests the queue is found by its name, ``<table_prefix>notifications``.
+    notification_queue_url: str | None = None
+    notification_queue_arn: str | None = None
     # Changes younger than this wait for the next sweep, so that the owner-updated index (eventually
     # consistent) surely shows everything the pending marker stands for.
     notification_settle_seconds: int = 15
@@ -111,6 +123,16 @@ class Settings(BaseModel):
         """Personal identity codes with individual numbers 900-999 are test and temporary codes (the
         help guide's "Nordea Testaaja" is 210281-9988); production accepts only real ones."""
         return self.stage != "prod"
+
+    @property
+    def notification_queue_name(self) -> str:
+        """The notification queue's name (its dead-letter queue adds ``-dead``)."""
+        return f"{self.table_prefix}notifications"
+
+    @property
+    def notification_worker_rate(self) -> float:
+        """Sends a second one worker may make, so that all of them together stay within the quota."""
+        return self.notification_rate_per_second / self.notification_worker_concurrency
 
     @property
     def redirect_uri(self) -> str:

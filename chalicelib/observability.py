@@ -173,11 +173,16 @@ def logger():
 
 
 def _correlation_id(event) -> str:
-    """API Gateway's request id for a request, the EventBridge event id for a scheduled run."""
+    """API Gateway's request id for a request, the EventBridge event id for a scheduled run, the SQS
+    message id for a queue message (the notification worker)."""
     request_context = getattr(event, "context", None)
     if hasattr(event, "method") and isinstance(request_context, dict):  # an HTTP request
         return request_context.get("requestId") or uuid.uuid4().hex
-    return getattr(event, "event_id", None) or uuid.uuid4().hex
+    if getattr(event, "event_id", None):
+        return event.event_id
+    records = getattr(event, "to_dict", lambda: {})().get("Records") or []
+    first = records[0] if records and isinstance(records[0], dict) else {}
+    return first.get("messageId") or uuid.uuid4().hex
 
 
 def _function_name(event) -> str | None:

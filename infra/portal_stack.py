@@ -1,5 +1,6 @@
-"""One stage of the portal on AWS: the Chalice app (API, scheduled and event functions), its tables,
-bucket (scanned by GuardDuty Malware Protection for S3), secrets, roles, alarms and dashboard."""
+"""One stage of the portal on AWS: the Chalice app (API, scheduled and event functions, the notification
+worker), its tables, bucket (scanned by GuardDuty Malware Protection for S3), notification queue, secrets,
+roles, alarms and dashboard."""
 from __future__ import annotations
 
 import json
@@ -23,6 +24,7 @@ from aws_cdk import (
     aws_ses as ses,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
+    aws_sqs as sqs,
 )
 from chalice.cdk import Chalice
 from constructs import Construct
@@ -35,7 +37,12 @@ from infra.tables import TableSpec, table_specs
 API_FUNCTION = "APIHandler"  # Chalice's logical id of the function behind API Gateway
 API_GATEWAY_STAGE = "api"
 API_TIMEOUT_SECONDS = 29  # API Gateway waits at most 29 s
-SCHEDULED_TIMEOUT_SECONDS = 900  # the notification sweep works for up to 12 minutes
+SCHEDULED_TIMEOUT_SECONDS = 900  # the nightly retention run
+# --- notification fan-out (issue 18) ---
+PLANNER_FUNCTION = "NotificationSweep"  # the hourly planner (app.notification_sweep)
+WORKER_FUNCTION = "NotificationWorker"  # the queue's worker (app.notification_worker)
+PLANNER_TIMEOUT_SECONDS = 60  # sixteen messages in two calls
+WORKER_TIMEOUT_SECONDS = 900  # notification_budget_seconds (720) + one page's work
 MEMORY_MB = 1024  # more memory is more CPU: the cold start is CPU bound
 SCAN_RESULT_FUNCTION = "MalwareScanResult"  # the app's malware_scan_result: GuardDuty's scan result events
 SCANNED_PREFIX = "attachments/"  # every stored file (chalicelib/forms/attachments.py)
@@ -115,7 +122,7 @@ class PortalStack(Stack):
         alarm_topic = self._alarm_topic()
 
         self.api_role = self._role("ApiRole", "The portal's API function: pages and the division API")
-        self.tasks_role = self._role("ScheduledRole", "The portal's scheduled functions: notifications, retention")
+        self.tasks_role = self._role("ScheduledRole", "The portal's scheduled functions: retention, the malware scan check")
         self._grant_data(self.api_role, s3_actions=("s3:GetObject", "s3:PutObject", "s3:DeleteObject",
                                                     "s3:GetObjectTagging"))
         self._grant_data(self.tasks_role, s3_actions=("s3:GetObject", "s3:DeleteObject", "s3:GetObjectTagging",
@@ -124,12 +131,24 @@ class PortalStack(Stack):
         self.tasks_role.add_to_policy(iam.PolicyStatement(
             actions=["s3:ListBucketVersions"], resources=[self.bucket.bucket_arn],
             conditions={"StringLike": {"s3:prefix": [f"{SCANNED_PREFIX}*"]}}))
-        self._grant_sending(self.tasks_role)
         self.scan_role = self._role("ScanResultRole", "The portal's GuardDuty scan result handler: the scans table only")
         scans = self.tables["scans"]
         self.scan_role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:PutItem"],
                                                          resources=[scans.table_arn]))
         self.malware_role, self.malware_plan = self._malware_protection()
+        # --- notification fan-out (issue 18): the queue, and a role per function ---
+        self.queue, self.dead_letters = self._notification_queues(app_settings)
+        self.planner_role = self._role("PlannerRole", "The hourly notification planner: queues the shards")
+        self.worker_role = self._role("WorkerRole", "The notification worker: notifies one shard's customers")
+        self._grant_planning(self.planner_role)
+        self._grant_notifying(self.worker_role)
+        self._grant_sending(self.worker_role)
+        # The worker's event source names the queue by ARN (app.py reads it when the construct imports
+        # it): chalice.cdk cannot take the Fn::Sub that a queue name becomes (aws/chalice#1681, #1720).
+        os.environ["PORTAL_NOTIFICATION_QUEUE_ARN"] = self.queue.queue_arn
+        from chalicelib.config import settings
+
+        settings.cache_clear()  # (the table specifications above read the settings once already)
         self._delivery_feedback_resources(app_settings)  # issue 18: configuration set, topic, role
 
         environment = {
@@ -142,6 +161,8 @@ class PortalStack(Stack):
             "PORTAL_OIDC_CLIENT_SECRET": secret.secret_value_from_json("oidc_client_secret").unsafe_unwrap(),
             "PORTAL_IDENTITY_PEPPER": secret.secret_value_from_json("identity_pepper").unsafe_unwrap(),
             "PORTAL_NOTIFICATION_SENDER": stage.notification_sender,
+            "PORTAL_NOTIFICATION_QUEUE_URL": self.queue.queue_url,
+            "PORTAL_NOTIFICATION_QUEUE_ARN": self.queue.queue_arn,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         if stage.sms_sender_id:
@@ -158,12 +179,14 @@ class PortalStack(Stack):
                 "tags": {"project": "city-eservices", "stage": stage.name},
             },
         )
+        os.environ.pop("PORTAL_NOTIFICATION_QUEUE_ARN", None)  # never seen by another stage's app
         self.scheduled = self.chalice.scheduled_functions()
         for logical_id in self.scheduled:
             function = self.chalice.get_resource(logical_id)
             function.add_property_override("Role", self.tasks_role.role_arn)
             function.add_property_override("Timeout", SCHEDULED_TIMEOUT_SECONDS)
         self._route_scan_results()
+        self._configure_notification_functions(app_settings)
         for logical_id in self.chalice.functions():
             # The functions' log groups, with their retention. (Chalice's own log_retention_in_days
             # names the API function's group after a logical id that its template does not have.)
@@ -407,14 +430,14 @@ class PortalStack(Stack):
         destination.add_dependency(self.configuration_set)
         # SES checks that it may publish to the topic when the destination is created: policy first.
         destination.node.add_dependency(self.feedback_topic.node.find_child("Policy"))
-        # The sweep sends through the configuration set: SES authorises that set as a resource too.
-        self.tasks_role.add_to_policy(iam.PolicyStatement(
+        # The notification worker sends through the configuration set: SES authorises that set as a resource too.
+        self.worker_role.add_to_policy(iam.PolicyStatement(
             actions=["ses:SendRawEmail", "ses:SendEmail"],
             resources=[self.format_arn(service="ses", resource="configuration-set",
                                        resource_name=app_settings.notification_configuration_set)],
         ))
         # Opted-out numbers are checked before each text message; the action has no resource type.
-        self.tasks_role.add_to_policy(iam.PolicyStatement(
+        self.worker_role.add_to_policy(iam.PolicyStatement(
             actions=["sns:CheckIfPhoneNumberIsOptedOut"], resources=["*"]))
         self.feedback_role = self._role("DeliveryFeedbackRole",
                                         "The portal's delivery feedback: records bounces and complaints on profiles")
@@ -453,6 +476,81 @@ class PortalStack(Stack):
             alarm(name, cloudwatch.Metric(namespace="AWS/SES", metric_name=metric_name, statistic="Maximum",
                                           period=Duration.hours(1)), threshold,
                   f"SES {metric_name} at {threshold:.2%} or more: find the cause before SES reviews the account")
+
+    # --- notification fan-out (issue 18) ----------------------------------------------------------
+
+    def _notification_queues(self, app_settings) -> tuple[sqs.Queue, sqs.Queue]:
+        """The planner's queue (one message per shard) and its dead-letter queue (a message whose
+        worker failed MAX_RECEIVES times). Names as the local stack's (fanout.create_queues)."""
+        from chalicelib.notifications import fanout
+
+        name = app_settings.notification_queue_name
+        dead = sqs.Queue(
+            self, "NotificationDeadLetters", queue_name=f"{name}-dead",
+            retention_period=Duration.seconds(fanout.DEAD_LETTER_RETENTION_SECONDS),
+            encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+        )
+        queue = sqs.Queue(
+            self, "NotificationQueue", queue_name=name,
+            # Longer than the worker's timeout: a message is never handed to a second worker while the
+            # first may still work on it.
+            visibility_timeout=Duration.seconds(fanout.VISIBILITY_TIMEOUT_SECONDS),
+            retention_period=Duration.days(1),  # the next hours' planners queue every shard again
+            encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dead, max_receive_count=fanout.MAX_RECEIVES),
+        )
+        assert fanout.VISIBILITY_TIMEOUT_SECONDS > WORKER_TIMEOUT_SECONDS
+        return queue, dead
+
+    def _grant_planning(self, role: iam.Role) -> None:
+        """The planner queues messages, and does nothing else (no table, no sending)."""
+        role.add_to_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.queue.queue_arn]))
+
+    def _grant_notifying(self, role: iam.Role) -> None:
+        """The worker: Lambda's event source mapping receives and deletes its messages; it queues a
+        shard's continuation; it reads the pending index and claims and finishes profiles (Query,
+        UpdateItem), and reads a customer's folder index (Query). Nothing else of the data."""
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage"],
+            resources=[self.queue.queue_arn]))
+        profiles, submissions = self.tables["profiles"], self.tables["submissions"]
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["dynamodb:Query", "dynamodb:UpdateItem"],
+            resources=[profiles.table_arn, f"{profiles.table_arn}/index/*"]))
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["dynamodb:Query"], resources=[f"{submissions.table_arn}/index/*"]))
+
+    def _configure_notification_functions(self, app_settings) -> None:
+        planner = self.chalice.get_resource(PLANNER_FUNCTION)
+        planner.add_property_override("Role", self.planner_role.role_arn)
+        planner.add_property_override("Timeout", PLANNER_TIMEOUT_SECONDS)
+        worker = self.chalice.get_resource(WORKER_FUNCTION)
+        worker.add_property_override("Role", self.worker_role.role_arn)
+        worker.add_property_override("Timeout", WORKER_TIMEOUT_SECONDS)
+        # At most notification_worker_concurrency workers: the event source mapping's maximum
+        # concurrency (set by app.py) and the function's reserved concurrency. Each sends at most
+        # rate / concurrency a second, so together they stay within the SES and SNS quota.
+        worker.add_property_override("ReservedConcurrentExecutions", app_settings.notification_worker_concurrency)
+        # The event source mapping needs the role's SQS permissions when it is created: the function
+        # (which the mapping follows) waits for the role's policy, not only for the role.
+        worker.add_dependency(self.worker_role.node.find_child("DefaultPolicy").node.default_child)
+
+    def _notification_alarms(self, alarm) -> list:
+        """The dead-letter queue has a message (a shard that failed MAX_RECEIVES times: its customers
+        wait; docs/operations.md says how to read and redrive it), and the queue's oldest message
+        waits over an hour (the quota or the concurrency is too low for the peak)."""
+        dead_letters = self.dead_letters.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(5), statistic="Maximum", label="dead letters")
+        oldest = self.queue.metric_approximate_age_of_oldest_message(
+            period=Duration.minutes(5), statistic="Maximum", label="oldest message (s)")
+        visible = self.queue.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(5), statistic="Maximum", label="queued shards")
+        alarm("DeadLetteredShards", dead_letters, 1,
+              "A notification shard message failed 3 times and is in the dead-letter queue (docs/operations.md)")
+        alarm("NotificationBacklog", oldest, 3600,
+              "A notification shard has waited over an hour in the queue: raise the quota and the concurrency")
+        return [cloudwatch.GraphWidget(title="Notification queue", width=24, left=[visible, dead_letters],
+                                       right=[oldest])]
 
     # --- API Gateway ----------------------------------------------------------------------------
 
@@ -526,7 +624,7 @@ class PortalStack(Stack):
         alarm("Api5xx", api_5xx, 5, "API Gateway answered 5xx five times or more in 5 minutes")
 
         function_widgets = []
-        for logical_id in [API_FUNCTION, *self.scheduled, SCAN_RESULT_FUNCTION]:
+        for logical_id in [API_FUNCTION, *self.scheduled, SCAN_RESULT_FUNCTION, WORKER_FUNCTION]:
             function = self.chalice.get_function(logical_id)
             period = Duration.minutes(5) if logical_id in (API_FUNCTION, SCAN_RESULT_FUNCTION) else Duration.hours(1)
             errors = function.metric_errors(period=period, statistic="Sum", label=f"{logical_id} errors")
@@ -543,7 +641,8 @@ class PortalStack(Stack):
         sweep_failures = self._portal_metric(observability.SCHEDULED_FAILURES, "scheduled runs failed",
                                              function="notification_sweep")
         failed_notifications = self._portal_metric(observability.NOTIFICATIONS_FAILED, "notifications failed")
-        alarm("SweepFailures", sweep_failures, 1, "The hourly notification sweep raised (see its logs)")
+        alarm("SweepFailures", sweep_failures, 1, "The hourly notification planner raised (see its logs)")
+        queue_widgets = self._notification_alarms(alarm)
         alarm("FailedNotifications", failed_notifications, self.stage.failed_notifications_threshold,
               "E-mails or text messages could not be sent (bounces, bad numbers, SES/SNS limits)")
 
@@ -597,6 +696,7 @@ class PortalStack(Stack):
                 failed_notifications, sweep_failures,
             ]),
         )
+        dashboard.add_widgets(*queue_widgets)
         dashboard.add_widgets(
             cloudwatch.GraphWidget(title="DynamoDB throttled requests by table", width=16, left=throttle_metrics),
             cloudwatch.GraphWidget(title="Malware scanning", width=8, left=[overdue, threats, scan_problems]),

@@ -1,5 +1,5 @@
-"""The local AWS stack: moto in server mode standing in for DynamoDB, S3, SES and SNS, and a stand-in
-for GuardDuty Malware Protection for S3 (scripts/malware_scanner.py: it knows only the EICAR test file).
+"""The local AWS stack: moto in server mode standing in for DynamoDB, S3, SES, SNS and SQS, and a
+stand-in for GuardDuty Malware Protection for S3 (scripts/malware_scanner.py: it knows only the EICAR test file).
 
     python scripts/local_stack.py serve   # moto + tables + bucket + seed, then `chalice local` on :8000
     python scripts/local_stack.py setup   # tables + bucket + seed against an already running moto
@@ -92,6 +92,11 @@ def setup_resources() -> None:
     sns = boto3.client("sns", region_name=config.aws_region, endpoint_url=config.aws_endpoint_url)
     sns.create_topic(Name=config.delivery_feedback_topic)  # idempotent
     print(f"SES configuration set and feedback topic ready ({config.notification_configuration_set})")
+    # The notification queue and its dead-letter queue, as the CDK app makes them (`make sweep` drains it).
+    from chalicelib.notifications.fanout import create_queues
+
+    create_queues()
+    print(f"notification queue ready ({config.notification_queue_name}, dead letters: -dead)")
     seed()
 
 

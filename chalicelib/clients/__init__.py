@@ -8,7 +8,7 @@ from chalicelib.config import settings
 # Every AWS service the portal calls (PynamoDB calls DynamoDB). The deployment package carries
 # botocore's data for these only (infra/package.py), so a client for another one would fail on AWS:
 # add it here first.
-AWS_SERVICES = ("dynamodb", "s3", "ses", "sns")
+AWS_SERVICES = ("dynamodb", "s3", "ses", "sns", "sqs")
 
 
 @lru_cache(maxsize=None)

@@ -2,8 +2,10 @@
 
 - ``mark_pending`` (added by chalicelib/folder to the transaction that records a status or a message
   from the City) leaves the owner's profile a marker in the sparse ``pending-notifications`` index.
-- ``run_sweep`` (EventBridge, on the hour; ``make sweep`` locally) notifies every pending customer
-  once, between 9:00 and 20:59 Helsinki time: see ``sweep.py`` and docs/architecture.md.
+- The hourly sweep notifies every pending customer once, between 9:00 and 20:59 Helsinki time: a
+  planner (EventBridge, on the hour) queues one SQS message per shard of the index, and workers
+  (SQS) notify each shard's customers: see ``fanout.py``, ``sweep.py`` and docs/architecture.md.
+  ``run_sweep`` plans and drains the queue in this process (``make sweep`` locally; the tests).
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ def mark_pending(transaction, profile_id: str, at) -> None:
 
 
 def run_sweep(**kwargs):
-    """The hourly sweep (see chalicelib/notifications/sweep.py)."""
-    from chalicelib.notifications.sweep import run_sweep as run
+    """Plan and drain the notification queue in this process (see chalicelib/notifications/fanout.py)."""
+    from chalicelib.notifications.fanout import run_sweep as run
 
     return run(**kwargs)

@@ -1,11 +1,10 @@
-"""The hourly notification sweep: one aggregated notification per pending customer, exactly once.
+"""The notification sweep's work on one customer: claim, build, send, finish, exactly once.
 
-EventBridge runs it on the hour (UTC); it decides in Helsinki time and works only from 9:00 to
-20:59 (so the runs at 9, 10, ... 20 o'clock send, in summer and in winter time alike); outside that
-window it does nothing and the markers wait for 9:00.
-
-For each shard ``0``-``f`` of the sparse ``pending-notifications`` index (one Query each: the reads
-follow the number of pending customers, never the number of profiles) and in parallel threads:
+The hourly planner (EventBridge, ``fanout.plan``) queues one SQS message per shard ``0``-``f`` of the
+sparse ``pending-notifications`` index; a worker (``fanout.work``, a Chalice ``on_sqs_message``
+handler) takes one message and calls ``sweep_shard``: a page of the shard at a time (one Query each,
+oldest first: the reads follow the number of pending customers, never the number of profiles), each
+profile in one of the worker's threads:
 
 1. **Claim** the profile: a conditional UpdateItem sets ``notify_lease_id`` (this run) and
    ``notify_lease_until`` if the profile is still pending, not blocked, and no unexpired lease is
@@ -15,9 +14,10 @@ follow the number of pending customers, never the number of profiles) and in par
    next hour (the folder's index is eventually consistent: it must show everything the marker
    stands for).
 3. **Build** what is new since ``last_notified_at`` (one Query of ``owner-updated``, projected
-   fields only; see digest.py) and **send** it on each chosen channel (a shared token bucket limits
-   the sends a second). A channel that already delivered further (``notified_<channel>_at``, after
-   an earlier partial failure) gets only what is newer than that.
+   fields only; see digest.py) and **send** it on each chosen channel (the worker's token bucket
+   limits its sends a second: fanout.py says how the quota is shared between workers). A channel
+   that already delivered further (``notified_<channel>_at``, after an earlier partial failure)
+   gets only what is newer than that.
 4. **Finish** with one conditional UpdateItem, always conditional on still holding the lease:
    - everything sent: ``last_notified_at`` := the newest change included, failures reset, the
      per-channel marks removed; the marker (``notify_pending_since``, ``notify_shard``, ...) is
@@ -32,10 +32,12 @@ follow the number of pending customers, never the number of profiles) and in par
      the contact details being the ones the claim read.
 
 Exactly once: a notification is sent only under a lease, and what it contains is decided by the
-watermarks written by the same conditional update that releases the lease. Only a sweep that dies
-between the provider accepting a message and the finishing write (after a lease expiry, the next
-sweep sends it again) can duplicate; the lease outlives the Lambda's timeout so that a slow sweep
-never has its profile taken over.
+watermarks written by the same conditional update that releases the lease. So two planners in one
+hour, a message delivered twice, or two workers on one shard send nothing twice: the second claim
+fails. Only a worker that dies between the provider accepting a message and the finishing write can
+duplicate (after the lease expires, the message's redelivery or the next hour's sweep sends it
+again: a customer may get a message twice, never miss one); the lease outlives the worker Lambda's
+timeout so that a slow worker never has its profile taken over.
 """
 from __future__ import annotations
 
@@ -76,13 +78,22 @@ class SweepReport:
     kept_pending: int = 0  # something arrived during the sweep: it goes out next hour
     failed_sends: int = 0
     blocked: int = 0  # blocked by this run
-    deferred: int = 0  # too fresh, or the run's time budget ran out: next hour
+    deferred: int = 0  # too fresh: next hour
     claimed_elsewhere: int = 0  # another sweep has it, or it is no longer pending
     errors: int = 0  # unexpected errors (logged by type); the profile stays pending
+    shards: int = 0  # queue messages worked (a shard, or a continuation of one)
+    continued: int = 0  # of them, runs that stopped at their budget and queued the rest of their shard
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def add(self, other: "SweepReport") -> None:
+        """Add another run's counts to these (the time is the longest of the two)."""
+        for name, value in asdict(other).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and name != "seconds":
+                setattr(self, name, getattr(self, name) + value)
+        self.seconds = max(self.seconds, other.seconds)
 
 
 @dataclass
@@ -97,53 +108,54 @@ class _Outcome:
 
 @dataclass
 class _Run:
-    run_id: str
+    run_id: str  # the lease holder: one worker invocation
     sender: object
     bucket: object
-    deadline: float
     config: object
 
 
-def run_sweep(*, at: datetime | None = None, sender=None) -> SweepReport:
-    """Run one sweep. ``at`` is the time the window is decided by (default: now; ``make sweep AT=``
-    sets it); leases and the settle delay always use the current time (``chalicelib.clock``).
-    ``sender``: anything with ``send_email`` and ``send_sms`` (senders.py); default SES and SNS."""
-    from chalicelib.notifications.ratelimit import TokenBucket
-
-    config = settings()
-    started = time.monotonic()
-    at = at or clock.utcnow()
-    report = SweepReport(at=at.astimezone(clock.HELSINKI).isoformat(timespec="minutes"), window_open=in_window(at))
-    if not report.window_open:
-        log.info("notification sweep at %s (Helsinki): outside 9-20, nothing sent", report.at)
-        return report
+def new_run(*, sender=None, bucket=None) -> _Run:
+    """One worker invocation's lease holder. ``sender``: anything with ``send_email`` and ``send_sms``
+    (senders.py; default SES and SNS); ``bucket``: the rate limit its sends share (``acquire()``)."""
     if sender is None:
         from chalicelib.notifications.senders import AwsSender
 
         sender = AwsSender()  # clients made here, in this thread
-    run = _Run(run_id=uuid.uuid4().hex, sender=sender, bucket=TokenBucket(config.notification_rate_per_second),
-               deadline=started + config.notification_budget_seconds, config=config)
+    return _Run(run_id=uuid.uuid4().hex, sender=sender, bucket=bucket, config=settings())
+
+
+def sweep_shard(shard: str, run: _Run, report: SweepReport, *, after: dict | None = None,
+                deadline: float | None = None) -> dict | None:
+    """Notify the pending customers of one shard of the sparse index, oldest first, a page
+    (``notification_page_size``, one Query) at a time, in parallel threads. ``after``: the position
+    where an earlier run stopped (the index's LastEvaluatedKey). Stops taking new pages at
+    ``deadline`` (``time.monotonic()``; at least one page is always done) and returns the position to
+    continue from, or None when the shard is done. The counts go to ``report``."""
+    config = run.config
+    position = after
     with ThreadPoolExecutor(max_workers=max(1, config.notification_workers), thread_name_prefix="sweep") as pool:
-        futures = []
-        for profile_id in pending_profile_ids():
-            report.pending += 1
-            futures.append(pool.submit(_notify_one, profile_id, run))
-        outcomes = [f.result() for f in futures]
-    for outcome in outcomes:
-        _count(report, outcome)
-    report.seconds = round(time.monotonic() - started, 3)
-    log.info("notification sweep: %s", report.as_dict())
-    return report
+        while True:
+            profile_ids, position = pending_page(shard, position, config.notification_page_size)
+            report.pending += len(profile_ids)
+            for outcome in pool.map(lambda profile_id: _notify_one(profile_id, run), profile_ids):
+                _count(report, outcome)
+            if position is None:
+                return None
+            if deadline is not None and time.monotonic() >= deadline:
+                return position
 
 
-def pending_profile_ids():
-    """Every pending, unblocked profile: one Query per shard of the sparse index, oldest first."""
+def pending_page(shard: str, after: dict | None, size: int) -> tuple[list[str], dict | None]:
+    """Up to ``size`` pending, unblocked profiles of one shard after ``after``, oldest first (one Query
+    of the sparse index: the reads follow the number of pending customers, never the number of
+    profiles), and the position after the last of them (None: the shard has no more)."""
     from chalicelib.models.identity import ProfileModel
 
-    for shard in SHARDS:
-        for row in ProfileModel.pending_notifications.query(
-                shard, filter_condition=ProfileModel.notify_blocked_reason.does_not_exist()):
-            yield row.profile_id
+    rows = ProfileModel.pending_notifications.query(
+        shard, filter_condition=ProfileModel.notify_blocked_reason.does_not_exist(),
+        limit=size, page_size=size, last_evaluated_key=after)
+    profile_ids = [row.profile_id for row in rows]
+    return profile_ids, rows.last_evaluated_key
 
 
 def _count(report: SweepReport, outcome: _Outcome) -> None:
@@ -169,8 +181,6 @@ def _count(report: SweepReport, outcome: _Outcome) -> None:
 
 
 def _notify_one(profile_id: str, run: _Run) -> _Outcome:
-    if time.monotonic() > run.deadline:
-        return _Outcome("deferred")
     try:
         profile = _claim(profile_id, run)
     except Exception as exc:  # noqa: BLE001 - one profile must not stop the sweep
@@ -241,6 +251,11 @@ def _release(profile, run: _Run) -> None:
         log.warning("notification sweep: releasing a lease failed (%s); it expires", type(exc).__name__)
 
 
+def _acquire(run: _Run) -> None:
+    if run.bucket is not None:
+        run.bucket.acquire()
+
+
 def _mark_attribute(channel: str):
     from chalicelib.models.identity import ProfileModel
 
@@ -277,12 +292,12 @@ def _notify_claimed(profile, run: _Run) -> _Outcome:
         try:
             if channel == "email":
                 message = compose_email(lines, language)
-                run.bucket.acquire()
+                _acquire(run)
                 run.sender.send_email(destination, message, language)
                 outcome.emails += 1
             else:
                 text = compose_sms(lines, language)
-                run.bucket.acquire()
+                _acquire(run)
                 run.sender.send_sms(destination, text)
                 outcome.texts += 1
         except Exception as exc:  # noqa: BLE001 - any failure to hand over counts as a failed send

@@ -118,7 +118,8 @@ def test_the_package_carries_what_the_app_reads(package):
 SDK_FACTS = r'''
 import json, botocore.session
 from chalicelib.clients import AWS_SERVICES
-CALLS = {"dynamodb": "list_tables", "s3": "list_buckets", "ses": "get_send_quota", "sns": "list_topics"}
+CALLS = {"dynamodb": "list_tables", "s3": "list_buckets", "ses": "get_send_quota", "sns": "list_topics",
+         "sqs": "list_queues"}
 
 class Sent(Exception):
     pass

@@ -54,24 +54,86 @@ def test_the_audit_trail_is_append_only(templates, stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_only_the_scheduled_functions_send_and_sms_is_all_sns_may_do(templates, stage):
-    template = templates[stage]
+def _statements_by_function(template: dict) -> dict[str, list]:
     roles = {k: v["Properties"]["Role"]["Fn::GetAtt"][0]
              for k, v in resources(template, "AWS::Serverless::Function").items()}
-    assert roles["APIHandler"] != roles["NotificationSweep"]
     by_role: dict[str, list] = {}
     for policy in resources(template, "AWS::IAM::Policy").values():
         for role in policy["Properties"]["Roles"]:
             by_role.setdefault(role["Ref"], []).extend(policy["Properties"]["PolicyDocument"]["Statement"])
-    api_actions = {a for s in by_role[roles["APIHandler"]] for a in _listify(s["Action"])}
-    assert not {a for a in api_actions if a.startswith(("ses:", "sns:"))}
-    sweep = by_role[roles["NotificationSweep"]]
+    assert len(set(roles.values())) == len(roles), "a role per function"
+    return {function: by_role.get(role, []) for function, role in roles.items()}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_only_the_notification_worker_sends_and_sms_is_all_sns_may_do(templates, stage):
+    by_function = _statements_by_function(templates[stage])
+    for function in ("APIHandler", "NotificationSweep", "DailyRetention"):
+        actions = {a for s in by_function[function] for a in _listify(s["Action"])}
+        assert not {a for a in actions if a.startswith(("ses:", "sns:"))}, function
+    sweep = by_function["NotificationWorker"]
     ses = [s for s in sweep if "ses:SendRawEmail" in _listify(s["Action"])]
     assert ses and all("*" not in _listify(s["Resource"]) for s in ses)
     assert ses[0]["Condition"]["StringEquals"]["ses:FromAddress"].startswith("no-reply@")
     sns_allow = [s for s in sweep if s["Effect"] == "Allow" and "sns:Publish" in _listify(s["Action"])]
     sns_deny = [s for s in sweep if s["Effect"] == "Deny" and "sns:Publish" in _listify(s["Action"])]
     assert sns_allow and sns_deny, "publishing to a phone number only: every topic is denied"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_notification_queue_its_dead_letters_workers_and_least_privilege(templates, stage):
+    from chalicelib.notifications import fanout
+    from infra.stages import stage_settings
+
+    template = templates[stage]
+    app_settings = stage_settings(stage).app_settings()
+    queues = resources(template, "AWS::SQS::Queue")
+    (queue_id, queue), = [(k, v) for k, v in queues.items() if "RedrivePolicy" in v["Properties"]]
+    (dead_id, dead), = [(k, v) for k, v in queues.items() if k != queue_id]
+    assert queue["Properties"]["QueueName"] == f"eservices-{stage}-notifications"
+    assert dead["Properties"]["QueueName"] == f"eservices-{stage}-notifications-dead"
+    assert queue["Properties"]["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dead_id, "Arn"]}, "maxReceiveCount": fanout.MAX_RECEIVES}
+    assert all(q["Properties"]["SqsManagedSseEnabled"] is True for q in queues.values())
+    functions = resources(template, "AWS::Serverless::Function")
+    worker = functions["NotificationWorker"]["Properties"]
+    assert queue["Properties"]["VisibilityTimeout"] > worker["Timeout"]
+    (event,) = worker["Events"].values()
+    assert event["Type"] == "SQS" and event["Properties"]["Queue"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert event["Properties"]["BatchSize"] == 1
+    concurrency = app_settings.notification_worker_concurrency
+    assert event["Properties"]["ScalingConfig"] == {"MaximumConcurrency": concurrency}
+    assert worker["ReservedConcurrentExecutions"] == concurrency
+    for name in ("NotificationSweep", "NotificationWorker"):
+        variables = functions[name]["Properties"]["Environment"]["Variables"]
+        assert variables["PORTAL_NOTIFICATION_QUEUE_URL"] == {"Ref": queue_id}
+
+    by_function = _statements_by_function(template)
+    planner = [s for s in by_function["NotificationSweep"]
+               if s["Effect"] == "Allow" and not _listify(s["Action"])[0].startswith("logs:")]
+    assert planner == [{"Action": "sqs:SendMessage", "Effect": "Allow", "Resource": {"Fn::GetAtt": [queue_id, "Arn"]}}]
+    allowed = {}
+    for statement in by_function["NotificationWorker"]:
+        if statement["Effect"] == "Allow":
+            for action in _listify(statement["Action"]):
+                allowed.setdefault(action, []).extend(_listify(statement["Resource"]))
+    assert sorted(a for a in allowed if a.startswith("sqs:")) == [
+        "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"]
+    assert sorted(a for a in allowed if a.startswith("dynamodb:")) == ["dynamodb:Query", "dynamodb:UpdateItem"]
+    tables = {k: v["Properties"]["TableName"] for k, v in resources(template, "AWS::DynamoDB::Table").items()}
+    named = {tables[r["Fn::GetAtt"][0]] if "Fn::GetAtt" in r else tables[r["Fn::Join"][1][0]["Fn::GetAtt"][0]]
+             for r in allowed["dynamodb:UpdateItem"] + allowed["dynamodb:Query"]}
+    assert named == {f"eservices-{stage}-profiles", f"eservices-{stage}-submissions"}
+    assert not [a for a in allowed if a.startswith(("s3:", "secretsmanager:"))]
+
+    alarms = resources(template, "AWS::CloudWatch::Alarm")
+    on_queues = {(m["MetricStat"]["Metric"]["MetricName"], m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]):
+                 a["Properties"]["Threshold"] for a in alarms.values() for m in a["Properties"].get("Metrics", [])
+                 if "MetricStat" in m and m["MetricStat"]["Metric"]["Namespace"] == "AWS/SQS"}
+    assert on_queues == {("ApproximateNumberOfMessagesVisible", dead_id): 1,
+                         ("ApproximateAgeOfOldestMessage", queue_id): 3600}
+    assert set(functions["NotificationWorker"]["DependsOn"]) >= {
+        k for k in resources(template, "AWS::IAM::Policy") if k.startswith("WorkerRoleDefaultPolicy")}
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -127,16 +189,19 @@ def test_api_gateway_passes_forms_as_binary_and_answers_404_for_unknown_paths(te
 def test_functions_log_groups_and_schedules(templates, stage):
     template = templates[stage]
     functions = resources(template, "AWS::Serverless::Function")
-    assert {"APIHandler", "NotificationSweep", "DailyRetention", "MalwareScanWatch", "MalwareScanResult"} <= set(functions)
+    assert {"APIHandler", "NotificationSweep", "NotificationWorker", "DailyRetention", "MalwareScanWatch",
+            "MalwareScanResult"} <= set(functions)
+    timeouts = {"APIHandler": 29, "NotificationSweep": 60, "NotificationWorker": 900, "DailyRetention": 900,
+                "MalwareScanWatch": 900, "MalwareScanResult": 29}
     for name, function in functions.items():
         props = function["Properties"]
         assert props["Runtime"] == "python3.11" and props["MemorySize"] == 1024
         if name == "DeliveryFeedback":  # event-driven (SNS), not scheduled: see test_delivery_feedback_*
             continue
-        assert props["Timeout"] == (29 if name in ("APIHandler", "MalwareScanResult") else 900)
+        assert props["Timeout"] == timeouts[name]
         if name == "MalwareScanResult":
             assert [e["Type"] for e in props["Events"].values()] == ["CloudWatchEvent"]
-        elif name != "APIHandler":
+        elif name in ("NotificationSweep", "DailyRetention", "MalwareScanWatch"):
             assert any(e["Type"] == "Schedule" for e in props["Events"].values())
     groups = resources(template, "AWS::Logs::LogGroup")
     retention = {"dev": 30, "prod": 365}[stage]
@@ -149,7 +214,8 @@ def test_alarms_and_dashboard(templates, stage):
     template = templates[stage]
     alarms = resources(template, "AWS::CloudWatch::Alarm")
     names = set(alarms)
-    for function in ("APIHandler", "NotificationSweep", "DailyRetention", "MalwareScanWatch", "MalwareScanResult"):
+    for function in ("APIHandler", "NotificationSweep", "NotificationWorker", "DailyRetention", "MalwareScanWatch",
+                     "MalwareScanResult"):
         assert any(n.startswith(f"{function}Errors") for n in names), function
         assert any(n.startswith(f"{function}Throttles") for n in names), function
     assert any(n.startswith("Api5xx") for n in names)

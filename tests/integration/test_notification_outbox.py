@@ -86,6 +86,9 @@ def test_the_outbox_page_shows_the_emails_and_texts_as_the_customer_sees_them(lo
     from chalicelib.notifications import run_sweep
 
     monkeypatch.setattr(settings(), "aws_endpoint_url", None)  # the sweep itself uses in-process moto
+    from chalicelib.notifications.fanout import create_queues
+
+    create_queues()  # as scripts/local_stack.py does
     travel_to(clock, datetime(2026, 6, 1, 9, 30))
     address = f"{uuid.uuid4().hex[:8]}@example.fi"
     customer = profile(methods=("email", "sms"), language="sv", email=address, phone="+358409876543")

@@ -2,6 +2,7 @@
 under concurrency and failures, blocking and unblocking, and what a message may never contain."""
 from __future__ import annotations
 
+import json
 import random
 import re
 import threading
@@ -91,15 +92,20 @@ class Sent:
 
 @pytest.fixture
 def sweep_env(aws, clock, monkeypatch):
-    """moto with the SES sender identity verified (as scripts/local_stack.py does), fresh boto3
-    clients inside this mock, and the clock at a winter Tuesday 9:30 in Helsinki."""
+    """moto with the SES sender identity verified and the notification queue and its dead-letter
+    queue created (as scripts/local_stack.py does), fresh boto3 clients inside this mock, the quota
+    lifted (a test sends dozens of messages; tests/unit tests the rate), and the clock at a winter
+    Tuesday 9:30 in Helsinki."""
     import boto3
 
     from chalicelib.clients import client
     from chalicelib.config import settings
+    from chalicelib.notifications import fanout
 
     client.cache_clear()
+    monkeypatch.setattr(settings(), "notification_rate_per_second", 100_000.0)
     boto3.client("ses", region_name="eu-north-1").verify_email_identity(EmailAddress=settings().notification_sender)
+    fanout.create_queues()
     travel_to(clock, datetime(2026, 1, 13, 9, 30))
     yield clock
     client.cache_clear()
@@ -556,7 +562,26 @@ def test_the_sweep_reads_the_sparse_index_per_shard_and_never_scans(sweep_env):
     assert operations["UpdateItem"] == 2 * 5  # claim + finish per customer
 
 
-def test_the_scheduled_function_runs_the_sweep(sweep_env):
+def queued_bodies(*, delete: bool = True) -> list[str]:
+    """Every message in the notification queue: received and deleted, or (``delete=False``) only
+    looked at: visible again at once, as if their worker had died."""
+    from chalicelib.clients import client
+    from chalicelib.notifications.fanout import queue_url
+
+    sqs, url, bodies, receipts = client("sqs"), queue_url(), [], []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            bodies.append(message["Body"])
+            receipts.append(message["ReceiptHandle"])
+            if delete:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    if not delete:
+        for receipt in receipts:
+            sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=receipt, VisibilityTimeout=0)
+    return bodies
+
+
+def test_the_scheduled_planner_queues_the_shards_and_the_sqs_worker_notifies(sweep_env):
     from chalice.test import Client
 
     from app import app
@@ -568,10 +593,18 @@ def test_the_scheduled_function_runs_the_sweep(sweep_env):
     with Client(app) as client:
         answer = client.lambda_.invoke("notification_sweep", client.events.generate_cw_event(
             source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
-    assert answer.payload["emails"] == 1 and answer.payload["window_open"] is True
+        assert answer.payload == {"at": "2026-01-13T10:00+02:00", "window_open": True, "shards": 16}
+        bodies = queued_bodies()
+        assert sorted(json.loads(b)["shard"] for b in bodies) == list("0123456789abcdef")
+        assert Sent().emails == []  # the planner only queues
+        reports = [client.lambda_.invoke("notification_worker", client.events.generate_sqs_event(
+            message_bodies=[body], queue_name="eservices-test-notifications")).payload for body in bodies]
+    assert sum(r["emails"] for r in reports) == 1 and sum(r["pending"] for r in reports) == 1
     assert len(Sent().emails_to("scheduled@example.fi")) == 1
     expression = next(e for e in app.event_sources if e.name == "notification_sweep").schedule_expression
     assert expression.to_string() == "cron(0 * * * ? *)"
+    worker = next(e for e in app.event_sources if e.name == "notification_worker")
+    assert worker.batch_size == 1 and worker.maximum_concurrency == 4 and worker.queue == "eservices-test-notifications"
 
 
 def test_no_scan_anywhere_in_chalicelib():

@@ -125,18 +125,31 @@ def test_every_line_is_written_once(client, capfd, caplog):
 
 
 def test_a_scheduled_run_has_its_own_correlation_id_and_reports_metrics(aws, capsys):
+    from datetime import datetime, timezone
+
     from chalice.test import Client
 
     from app import app
+    from chalicelib.clients import client
+    from chalicelib.notifications.fanout import ShardMessage, create_queues
 
+    client.cache_clear()
+    create_queues()
+    # A worker's queue message, planned now for 10:00 Helsinki time (inside the window whatever the hour).
+    body = ShardMessage(shard="a", at=datetime(2026, 6, 1, 7, 0, tzinfo=timezone.utc),
+                        planned=datetime.now(timezone.utc)).encode()
     with Client(app) as test_client:
         event = test_client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event",
                                                      detail={}, resources=[])
         answer = test_client.lambda_.invoke("notification_sweep", event)
-    assert isinstance(answer.payload, dict)
+        message = test_client.events.generate_sqs_event(message_bodies=[body], queue_name="notifications")
+        worked = test_client.lambda_.invoke("notification_worker", message)
+    client.cache_clear()
+    assert isinstance(answer.payload, dict) and worked.payload["shards"] == 1
     lines = _lines(capsys.readouterr().err)
-    (run,) = [line for line in lines if line.get("message") == "scheduled run"]
-    assert run["correlation_id"] == event["id"]
+    planner, worker = [line for line in lines if line.get("message") == "scheduled run"]
+    assert planner["correlation_id"] == event["id"] and planner["function"] == "notification_sweep"
+    assert worker["correlation_id"] == message["Records"][0]["messageId"]
     metrics = _emf(lines)
     stage = (("service", "city-eservices"), ("stage", "test"))
     assert ("NotificationsSent", tuple(sorted(stage + (("channel", "email"),)))) in metrics

@@ -84,6 +84,43 @@ def test_the_token_bucket_is_shared_by_threads():
     assert time.monotonic() - started >= 99 / 200 * 0.9
 
 
+@pytest.mark.parametrize("quota, concurrency", [(14, 2), (50, 4), (200, 16)])
+def test_the_workers_shares_of_the_quota_never_add_up_to_more_than_the_quota(quota, concurrency):
+    """Each worker (a Lambda instance, its own clock) sends as fast as its bucket lets it for 30 s;
+    in any second all of them together send at most the quota, plus one burst message each."""
+    from chalicelib.config import Settings
+    from chalicelib.notifications import fanout
+
+    config = Settings(notification_rate_per_second=quota, notification_worker_concurrency=concurrency)
+    assert config.notification_worker_rate == pytest.approx(quota / concurrency)
+    shared = fanout.worker_bucket(config.notification_worker_rate)
+    assert shared.rate == config.notification_worker_rate and shared.capacity == 1
+    assert fanout.worker_bucket(config.notification_worker_rate) is shared  # one per Lambda instance
+    sends = []
+    for _ in range(concurrency):
+        time = FakeTime()
+        bucket = TokenBucket(config.notification_worker_rate, burst=1, clock=time.clock, sleep=time.sleep)
+        while time.now < 30:
+            bucket.acquire()
+            sends.append(time.now)
+    sends.sort()
+    busiest = max(sum(1 for s in sends if start <= s < start + 1) for start in sends)
+    assert quota <= busiest <= quota + concurrency
+    assert len([s for s in sends if s < 30]) == pytest.approx(30 * quota, abs=concurrency)
+
+
+def test_worker_concurrency_is_at_least_two_as_lambda_requires():
+    from pydantic import ValidationError
+
+    from chalicelib.config import Settings
+
+    with pytest.raises(ValidationError):
+        Settings(notification_worker_concurrency=1)
+    with pytest.raises(ValidationError):
+        Settings(notification_rate_per_second=0)
+    assert Settings(table_prefix="eservices-prod-").notification_queue_name == "eservices-prod-notifications"
+
+
 def row(item, *, updated, status="sent", status_at=None, message_at=None):
     return digest.Row(item, "dog-declaration", status, status_at or updated, updated, message_at)
 
