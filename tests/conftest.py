@@ -84,6 +84,9 @@ def clock(monkeypatch):
     return Clock(monkeypatch)
 
 
+FAKE_PROVIDER_METHODS = '{"bank": "bank", "mobile": "mobile", "card": "card", "katso": "organisation"}'
+
+
 @pytest.fixture
 def idp(monkeypatch, aws):
     """A scriptable OpenID Connect provider answering the portal's HTTP calls in process."""
@@ -93,6 +96,10 @@ def idp(monkeypatch, aws):
 
     provider = FakeProvider()
     monkeypatch.setattr(settings(), "oidc_issuer", provider.issuer)
+    # The scripted provider asserts the code as a claim and names the tool (tests/fake_idp.py): the
+    # helsinki mapping, configured as a deployment would be for such a provider (docs/identity.md).
+    monkeypatch.setattr(settings(), "identity_claim_personal_identity_code", "national_id")
+    monkeypatch.setattr(settings(), "identity_methods", FAKE_PROVIDER_METHODS)
     monkeypatch.setattr(http, "transport", provider.transport)
     oidc.clear_cache()
     yield provider

@@ -21,11 +21,11 @@ from chalicelib.identity import http, oidc
 
 NORDEA_TESTAAJA = {
     "amr": ["bank"], "acr": "personal", "given_name": "Portaalia Nordea", "family_name": "Testaaja",
-    "national_id": "210281-9988",
+    "national_id": "210281-9988", "loa": "substantial",
 }
 ORGANISATION_USER = {
     "amr": ["katso"], "acr": "corporate", "given_name": "Maija", "family_name": "Meikäläinen",
-    "business_id": "0201256-6", "organisation_name": "Testiyritys Oy", "organisation_roles": ["main_user"],
+    "business_id": "0201256-6", "organisation_name": "Testiyritys Oy", "organisation_roles": ["main_user"], "loa": "substantial",
 }
 
 
@@ -67,7 +67,7 @@ class FakeProvider:
         now = int(time.time())
         claims = {
             "iss": self.issuer, "aud": settings().oidc_client_id, "sub": "subject-1", "iat": now, "exp": now + 300,
-            "nonce": request["nonce"], **self.next_claims,
+            "nonce": request["nonce"], "loa": "substantial", **self.next_claims,
         }
         claims.update(self.token_overrides)
         claims = {k: v for k, v in claims.items() if v is not None}

@@ -77,6 +77,8 @@ def callback(page):
         identity, return_path = complete_sign_in(page.request.query, page.request.cookies.get(BINDING_COOKIE))
     except SignInFailed as failed:
         audit.sign_in(None, "unknown", success=False, reason=failed.reason)
+        if failed.reason == "profile-unavailable":  # ours to fix, not the person's: try again later
+            return page.render("auth/failed.html", status=503, reason=failed.reason, headers={"Retry-After": "60"})
         return page.render("auth/failed.html", status=400, reason=failed.reason)
     if page.session is not None:  # a new id at every sign-in
         sessions.destroy(page.session)

@@ -134,6 +134,12 @@ def authorization_url(*, state: str, nonce: str, code_verifier: str, customer: s
 
 def exchange_code(code: str, code_verifier: str) -> str:
     """Trade the authorization code for tokens; returns the (still unverified) ID token."""
+    return exchange_code_for_tokens(code, code_verifier)[0]
+
+
+def exchange_code_for_tokens(code: str, code_verifier: str) -> tuple[str, str | None]:
+    """Trade the authorization code for tokens: the (still unverified) ID token and the access token
+    (what the claim mapping may exchange for the profile service's token)."""
     config = settings()
     credentials = base64.b64encode(f"{config.oidc_client_id}:{config.oidc_client_secret}".encode()).decode()
     body = urlencode(
@@ -155,7 +161,8 @@ def exchange_code(code: str, code_verifier: str) -> str:
     id_token = answer.get("id_token")
     if not isinstance(id_token, str):
         raise TokenRejected("the token response has no ID token")
-    return id_token
+    access_token = answer.get("access_token")
+    return id_token, access_token if isinstance(access_token, str) and access_token else None
 
 
 def verify_id_token(id_token: str, nonce: str) -> dict:

@@ -11,6 +11,7 @@ from chalicelib import clock, observability
 from chalicelib.identity import oidc
 from chalicelib.identity.claims import Identity, InvalidIdentity, identity_from_claims
 from chalicelib.identity.http import ProviderUnavailable
+from chalicelib.identity.profile_service import ProfileServiceUnavailable
 
 log = logging.getLogger("portal.identity")
 TRANSACTION_LIFETIME = timedelta(minutes=10)
@@ -87,17 +88,21 @@ def complete_sign_in(params: dict[str, str], browser_binding: str | None) -> tup
     if not code or len(code) > 500:
         raise SignInFailed("no-code")
     try:
-        claims = oidc.verify_id_token(oidc.exchange_code(code, transaction.code_verifier), transaction.nonce)
-        identity = identity_from_claims(claims)
+        id_token, access_token = oidc.exchange_code_for_tokens(code, transaction.code_verifier)
+        claims = oidc.verify_id_token(id_token, transaction.nonce)
+        identity = identity_from_claims(claims, access_token=access_token)
     except oidc.TokenRejected as rejected:
         log.warning("sign-in rejected: %s", rejected)
         raise SignInFailed("token-rejected") from None
-    except InvalidIdentity as invalid:
-        log.warning("sign-in rejected: %s", invalid)
-        raise SignInFailed("invalid-identity") from None
+    except InvalidIdentity as invalid:  # LevelTooLow, ProfileMismatch: their own reasons
+        log.warning("sign-in rejected (%s): %s", invalid.reason, invalid)
+        raise SignInFailed(invalid.reason) from None
     except ProviderUnavailable as unavailable:
         log.error("identity provider unavailable: %s", unavailable)
         raise SignInFailed("provider-unavailable") from None
+    except ProfileServiceUnavailable as unavailable:
+        log.error("profile service unavailable: %s", unavailable)
+        raise SignInFailed("profile-unavailable") from None
     if identity.customer != transaction.customer:
         raise SignInFailed("customer-mismatch")
     observability.count(observability.SIGN_INS, method=identity.method)

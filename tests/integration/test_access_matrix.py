@@ -132,6 +132,12 @@ def world(aws, client, monkeypatch):
     from chalicelib.identity.claims import identity_from_claims
     from chalicelib.identity.profiles import ContactForm, get_profile, register
 
+    from chalicelib.config import settings
+    from tests.conftest import FAKE_PROVIDER_METHODS
+
+    # The claims are tests/fake_idp.py's: configured as the idp fixture configures the mapping.
+    monkeypatch.setattr(settings(), "identity_claim_personal_identity_code", "national_id")
+    monkeypatch.setattr(settings(), "identity_methods", FAKE_PROVIDER_METHODS)
     people = {}
     for role, claims in (("A", NORDEA_TESTAAJA), ("B", CUSTOMER_B), ("M", ORGANISATION_USER)):
         identity = identity_from_claims(claims)

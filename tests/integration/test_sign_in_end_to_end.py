@@ -15,8 +15,9 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 @pytest.fixture
 def portal(client, monkeypatch):
-    """Route the relying party's HTTP calls (discovery, JWKS, token) to the same app in process."""
-    from chalicelib.identity import http, oidc
+    """Route the relying party's HTTP calls (discovery, JWKS, token) and the profile-service client's
+    (token exchange, GraphQL) to the same app in process: the default configuration, end to end."""
+    from chalicelib.identity import http, oidc, profile_service
 
     base = settings().public_base_url
 
@@ -26,7 +27,12 @@ def portal(client, monkeypatch):
         answer = client.get(path, headers=headers) if method == "GET" else client.post(path, body=body, headers=headers)
         return http.HttpResponse(answer.status_code, answer.body)
 
+    def profile_transport(method, url, body, headers, timeout):
+        answer = transport(method, url, body, headers)
+        return profile_service.Answer(answer.status, answer.body)
+
     monkeypatch.setattr(http, "transport", transport)
+    monkeypatch.setattr(profile_service, "transport", profile_transport)
     oidc.clear_cache()
     yield client
     oidc.clear_cache()
@@ -98,6 +104,9 @@ METHODS = {
     "katso": ("corporate", [("/katso", {"action": "ok", "username": "testiyritys-kayttaja", "password": "katso1234"})],
               "You are acting for Testiyritys Oy (Business ID "),
 }
+# The development provider speaks the City broker's vocabulary: Suomi.fi's tools all say
+# amr "suomi_fi" (the portal's "eid"); Katso is the organisation identification.
+PORTAL_METHOD = {"bank": "eid", "mobile": "eid", "card": "eid", "katso": "organisation"}
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
@@ -113,7 +122,64 @@ def test_every_identification_method_signs_in_to_the_portal(portal, method):
     from chalicelib.models.identity import ProfileModel
 
     (profile,) = list(ProfileModel.scan())  # scan-ok: test inspection
-    assert profile.last_login_method == method
+    assert profile.last_login_method == PORTAL_METHOD[method]
+    if customer == "personal":  # the code came from the profile service's stand-in, not a claim
+        from chalicelib.devidp.identities import PERSONS
+        from chalicelib.identity.claims import Identity
+        from chalicelib.models.identity import IdentityModel
+
+        person = next(p for p in PERSONS if greeting.endswith(f"{p.given_name} {p.family_name}"))
+        key = Identity("personal", "eid", "x", "y", person.national_id).identity_hash
+        assert IdentityModel.get(key).profile_id == profile.profile_id
+
+
+def _profiles():
+    from chalicelib.models.identity import ProfileModel
+
+    return list(ProfileModel.scan())  # scan-ok: test inspection
+
+
+@pytest.mark.parametrize("language, message", [
+    ("fi", "Käyttämäsi tunnistustapa ei ole riittävän vahva"),
+    ("sv", "Identifieringsmetoden du använde är inte tillräckligt stark"),
+    ("en", "The identification method you used is not strong enough"),
+])
+def test_a_sign_in_below_the_minimum_level_is_refused_with_a_clear_page(portal, monkeypatch, caplog, language, message):
+    monkeypatch.setattr(settings(), "identity_min_loa_personal", "high")  # the provider says substantial
+    customer, steps, _ = METHODS["bank"]
+    browser = Browser(portal)
+    browser.jar["lang"] = language
+    arrived = sign_in_with(browser, customer, steps)
+    assert arrived.status_code == 400 and message in arrived.body.decode()
+    assert "sid" not in browser.jar and _profiles() == []
+    refused = [r.getMessage() for r in caplog.records if "sign-in rejected" in r.getMessage()]
+    assert refused and "loa-too-low" in refused[0] and "210281" not in refused[0] and "Testaaja" not in refused[0]
+
+
+def test_the_profile_service_down_at_sign_in_shows_a_page_and_registers_nothing(portal, monkeypatch):
+    from chalicelib.identity import profile_service
+
+    def down(method, url, body, headers, timeout):
+        raise profile_service.ProfileServiceUnavailable(f"{method} {url}: ConnectionRefusedError")
+
+    monkeypatch.setattr(profile_service, "transport", down)
+    customer, steps, _ = METHODS["bank"]
+    browser = Browser(portal)
+    arrived = sign_in_with(browser, customer, steps)
+    assert arrived.status_code == 503 and "did not answer in time" in arrived.body.decode()
+    assert "sid" not in browser.jar and _profiles() == []
+
+
+def test_a_profile_service_answering_about_someone_else_is_refused(portal, monkeypatch):
+    from chalicelib.devidp import identities
+
+    asa = identities.person("asa-testare")
+    monkeypatch.setattr(identities, "person_by_subject", lambda sub: asa)  # the wrong person's profile
+    customer, steps, _ = METHODS["bank"]  # Nordea Testaaja signs in
+    browser = Browser(portal)
+    arrived = sign_in_with(browser, customer, steps)
+    assert arrived.status_code == 400 and "could not be verified" in arrived.body.decode()
+    assert "sid" not in browser.jar and _profiles() == []
 
 
 def test_the_second_sign_in_lands_on_the_deep_link_directly(portal):

@@ -93,7 +93,8 @@ def test_a_token_with_a_bad_signature_is_refused(client, idp):
         {"national_id": "210281-9989"},  # wrong check character
         {"national_id": None},
         {"amr": ["password"]},
-        {"acr": "corporate"},
+        {"business_id": "0201256-6", "organisation_name": "Testiyritys Oy"},  # a person's method, an organisation's claims
+        {"loa": "low"},
     ],
 )
 def test_an_unusable_identity_is_refused(client, idp, claims):
