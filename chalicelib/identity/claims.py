@@ -64,7 +64,13 @@ def _text(claims: dict, name: str, required: bool = True) -> str | None:
     return value.strip()
 
 
-def identity_from_claims(claims: dict) -> Identity:
+def claims_needed() -> frozenset[str]:
+    """The claim names the mapping reads: the sign-in asks userinfo for those the ID token lacks."""
+    return frozenset({"amr", "acr", "given_name", "family_name", "national_id", "business_id",
+                      "organisation_name", "organisation_roles"})
+
+
+def identity_from_claims(claims: dict, *, access_token: str | None = None) -> Identity:
     amr = claims.get("amr")
     method = amr[0] if isinstance(amr, list) and amr and amr[0] in METHODS else None
     if method is None:

@@ -75,10 +75,12 @@ class Browser:
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
         self.last: Answer | None = None
+        self.history: list[str] = []  # every URL requested, in order
 
     def request(self, url: str, data: dict | None = None) -> Answer:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET")
+        self.history.append(url)
         try:
             with self.opener.open(request, timeout=10) as answer:
                 result = Answer(answer.status, answer.headers, answer.read(), url)

@@ -102,6 +102,9 @@ function build() {
     ttl: { Session: 3600, Interaction: 600, AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Grant: 3600 },
     pkce: { required: () => true },
     renderError(ctx, out) { ctx.type = 'json'; ctx.body = out; },
+    // The back-channel logout goes to this server's capture endpoint on 127.0.0.1, which the
+    // provider's SSRF protection (its own dispatcher) refuses: the tests' provider drops it.
+    fetch(url, options) { const { dispatcher, ...rest } = options; return globalThis.fetch(url, rest); },
   });
   provider.proxy = false;
   provider.on('authorization.success', (ctx) => {
