@@ -54,6 +54,16 @@ class Settings(BaseModel):
     oidc_issuer: str = "http://localhost:8000/dev-idp"
     oidc_client_id: str = "city-eservices-portal"
     oidc_client_secret: str = "local-development-secret"
+    # How the portal authenticates at the token endpoint (docs/identity.md): client_secret_basic,
+    # client_secret_post, or private_key_jwt with ``oidc_private_key``.
+    oidc_client_auth_method: Literal["client_secret_basic", "client_secret_post", "private_key_jwt"] = "client_secret_basic"
+    # private_key_jwt: the private key (a private JWK as JSON, or PEM), from the secret (infra/); its
+    # public half is published at /auth/jwks. Empty with the other methods.
+    oidc_private_key: str = ""
+    # ID-token (and logout-token) signature algorithms accepted, comma-separated; asymmetric only
+    # (RS*, PS*, ES*): anything else named here is ignored, ``none`` and HS* are always refused.
+    oidc_id_token_algorithms: str = "RS256,PS256,ES256"
+    oidc_scope: str = "openid profile"
     # The claim mapping (chalicelib/identity/claims.py, docs/identity.md "Claims"): which vocabulary
     # the provider speaks. helsinki: the City's Keycloak broker (and the bundled development
     # provider); suomifi-oidc: the national e-identification's OpenID Connect interface; generic:
@@ -143,6 +153,11 @@ class Settings(BaseModel):
     @property
     def redirect_uri(self) -> str:
         return f"{self.public_base_url.rstrip('/')}/auth/callback"
+
+    @property
+    def post_logout_redirect_uri(self) -> str:
+        """Where the provider sends the browser after RP-initiated logout (register it at the provider)."""
+        return f"{self.public_base_url.rstrip('/')}/signed-out"
 
     @property
     def secure_cookies(self) -> bool:

@@ -175,3 +175,39 @@ def served():
 def portal(served):
     """Base URL of the portal served as `make run` serves it (the host name it knows itself by)."""
     return served[0]
+
+
+@pytest.fixture
+def openid_provider(monkeypatch, aws):
+    """A factory: ``openid_provider(**options)`` starts an independent OpenID provider (npm
+    ``oidc-provider``, tests/oidc_provider/) configured for this test, and points the portal at it
+    (issuer, client id and secret, client authentication method; real HTTP). Options:
+    tests/oidc_provider/harness.py ``start``. Every provider started is stopped after the test."""
+    from chalicelib.config import settings
+    from chalicelib.identity import http, oidc
+    from tests.oidc_provider import harness
+
+    started = []
+    where = harness.workdir()
+
+    def make(**options):
+        provider = harness.start(options, where)
+        started.append(provider)
+        config = settings()
+        monkeypatch.setattr(config, "oidc_issuer", provider.issuer)
+        monkeypatch.setattr(config, "oidc_client_id", harness.CLIENT_ID)
+        if "secret" in options or options.get("auth_method", "client_secret_basic") != "private_key_jwt":
+            monkeypatch.setattr(config, "oidc_client_secret", options.get("secret", "harness-secret"))
+        for name in ("oidc_client_auth_method", "oidc_id_token_algorithms", "oidc_private_key"):
+            if name in options.get("settings", {}) and hasattr(config, name):
+                monkeypatch.setattr(config, name, options["settings"][name])
+        if hasattr(config, "oidc_client_auth_method"):
+            monkeypatch.setattr(config, "oidc_client_auth_method", options.get("auth_method", "client_secret_basic"))
+        monkeypatch.setattr(http, "transport", http.urllib_transport)
+        oidc.clear_cache()
+        return provider
+
+    yield make
+    oidc.clear_cache()
+    for provider in started:
+        provider.stop()

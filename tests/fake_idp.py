@@ -56,6 +56,10 @@ class FakeProvider:
         self.sign_with = None  # another private key: a forged signature
         self.extra_jwks: list[dict] = []  # more keys for the JWKS, as a test wants them
 
+    def jwk(self) -> dict:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
+        return {**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
+
     # What the provider received in the authorization request, by state.
     def authorize(self, url: str) -> dict:
         query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
@@ -81,8 +85,7 @@ class FakeProvider:
                 "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
             })
         if path == "/jwks":
-            jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-            return self._json(200, {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}, *self.extra_jwks]})
+            return self._json(200, {"keys": [self.jwk(), *self.extra_jwks]})
         if path == "/token":
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             request = self.codes.pop(form.get("code"), None)  # single use

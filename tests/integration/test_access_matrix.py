@@ -55,6 +55,10 @@ MATRIX = [
     ("GET", "/sign-in", "/sign-in", None, web(200, 303)),
     ("GET", "/sign-in/start", "/sign-in/start?customer=personal", None, same(303)),
     ("GET", "/auth/callback", "/auth/callback?state=forged&code=x", None, same(400)),
+    # Machine endpoints of the identity provider: back-channel logout (a logout token or 400), the
+    # portal's public key set for private_key_jwt (public; empty unless that method is configured).
+    ("POST", "/auth/backchannel-logout", "/auth/backchannel-logout", {"logout_token": "x.y.z"}, same(400)),
+    ("GET", "/auth/jwks", "/auth/jwks", None, same(200)),
     ("GET", "/register", "/register", None, same(303)),
     ("POST", "/register", "/register", {"email": "x@example.fi"}, same(303)),
     ("POST", "/register/cancel", "/register/cancel", {}, same(303)),
