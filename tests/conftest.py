@@ -204,6 +204,10 @@ def openid_provider(monkeypatch, aws):
         if hasattr(config, "oidc_client_auth_method"):
             monkeypatch.setattr(config, "oidc_client_auth_method", options.get("auth_method", "client_secret_basic"))
         monkeypatch.setattr(http, "transport", http.urllib_transport)
+        # Its accounts assert tests/fake_idp.py's claims: the mapping as the idp fixture sets it
+        # (tests that try a preset set theirs after starting the provider).
+        monkeypatch.setattr(config, "identity_claim_personal_identity_code", "national_id")
+        monkeypatch.setattr(config, "identity_methods", FAKE_PROVIDER_METHODS)
         oidc.clear_cache()
         return provider
 
