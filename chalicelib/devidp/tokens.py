@@ -30,6 +30,8 @@ _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 MAX_PARAM = 2000
 UMA_GRANT = "urn:ietf:params:oauth:grant-type:uma-ticket"
+# The one permission the provider's API clients grant: resource scope "access" (what City front ends ask).
+API_PERMISSION = "#access"
 
 
 @dataclass
@@ -216,7 +218,7 @@ def _uma_ticket(form: dict[str, str], authorization: str | None) -> dict:
     audience, permission = form.get("audience", ""), form.get("permission", "")
     if audience != settings().profile_api_audience:
         raise TokenError("invalid_request", "unknown audience")
-    if permission != settings().profile_api_permission:
+    if permission != API_PERMISSION:
         raise TokenError("access_denied", "not_authorized", 403)
     now = int(clock.utcnow().timestamp())
     token = _sign({
