@@ -248,13 +248,18 @@ def identity_from_claims(claims: dict, *, access_token: str | None = None) -> Id
         raise InvalidIdentity("the claims are not an object")
     config = mapping()
     level = _level(config, claims)
-    method = _method(config, claims)
+    try:
+        method, unknown_method = _method(config, claims), None
+    except InvalidIdentity as error:
+        method, unknown_method = None, error
     business_id_raw = claims.get(config.business_id) if config.business_id else None
     corporate = business_id_raw is not None or method == "organisation"
+    customer = "corporate" if corporate else "personal"
+    _check_minimum(level, customer)  # first: a weak sign-in gets the level's page whatever its method
+    if unknown_method is not None:
+        raise unknown_method
     if corporate and (business_id_raw is None or method != "organisation"):
         raise InvalidIdentity("the method and the organisation claims disagree")
-    customer = "corporate" if corporate else "personal"
-    _check_minimum(level, customer)
     given, family = _text(claims, config.given_name), _text(claims, config.family_name)
     if customer == "corporate":
         business_id = validators.business_id(_text(claims, config.business_id))
