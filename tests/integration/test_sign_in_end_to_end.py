@@ -152,7 +152,7 @@ def test_a_sign_in_below_the_minimum_level_is_refused_with_a_clear_page(portal, 
     arrived = sign_in_with(browser, customer, steps)
     assert arrived.status_code == 400 and message in arrived.body.decode()
     assert "sid" not in browser.jar and _profiles() == []
-    refused = [r.getMessage() for r in caplog.records if "sign-in rejected" in r.getMessage()]
+    refused = [r.getMessage() for r in caplog.records if "sign-in refused" in r.getMessage()]
     assert refused and "loa-too-low" in refused[0] and "210281" not in refused[0] and "Testaaja" not in refused[0]
 
 
