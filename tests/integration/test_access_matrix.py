@@ -109,6 +109,10 @@ MATRIX = [
     ("GET", "/dev-idp/authorize", "/dev-idp/authorize", None, same(400)),
     ("POST", "/dev-idp/authorize", "/dev-idp/authorize", {}, same(400)),
     ("POST", "/dev-idp/token", "/dev-idp/token", {"grant_type": "authorization_code", "code": "x"}, same(401)),
+    # The profile service's stand-in (not in prod): no profile for a session or without a token
+    # (200 with myProfile null); a division key is no API token of the provider (401).
+    ("POST", "/dev-profile/graphql", "/dev-profile/graphql", {"query": "{ myProfile { id } }"},
+     {"anon": 200, "A": 200, "B": 200, "M": 200, "DX": 401, "DY": 401}),
 ]
 DEV_IDP_SCREENS = ["/dev-idp/start", "/dev-idp/bank", "/dev-idp/bank/{bank_key}", "/dev-idp/card", "/dev-idp/katso", "/dev-idp/mobile"]
 for screen in DEV_IDP_SCREENS:
@@ -194,7 +198,7 @@ def _request(client, world, role, method, path, body):
     if method == "GET":
         return client.get(path, headers=headers)
     fields = {k: (v if v != "{token}" else "f" * 32) for k, v in (body or {}).items()}
-    if path.startswith("/api/"):
+    if path.startswith(("/api/", "/dev-profile/")):
         headers["Content-Type"] = "application/json"
         return client.post(path, headers=headers, body=json.dumps(fields))
     if role in world["people"]:
