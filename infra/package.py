@@ -64,6 +64,10 @@ KEEP_ONLY = {
                                          "aws_lambda_powertools/utilities/serialization.py"),
     # pycryptodome: its self-tests.
     "Crypto/SelfTest/": (),
+    # Authlib: the relying party uses its OAuth 2.0 client parts and OpenID Connect claims (over
+    # joserfc); its web-framework integrations, OAuth 1 and its deprecated own JOSE stay out.
+    "authlib/": ("authlib/__init__.py", "authlib/_joserfc_helpers.py", "authlib/consts.py", "authlib/deprecate.py",
+                 "authlib/common/", "authlib/oauth2/", "authlib/oidc/"),
 }
 # Single files by pattern. pycryptodome: RSA is Python over Crypto/Math's native code; the native
 # code of the key types the portal never uses (elliptic curves, Ed25519, ML-DSA, ML-KEM) is 1.2 MB,

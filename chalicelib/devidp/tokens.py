@@ -275,6 +275,8 @@ def discovery() -> dict:
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
         "jwks_uri": f"{issuer}/jwks",
+        # RP-initiated logout 1.0: ends this provider's own state in the browser (its /dev-idp cookie).
+        "end_session_endpoint": f"{issuer}/end-session",
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", UMA_GRANT],
@@ -291,6 +293,8 @@ def discovery() -> dict:
         "acr_values_supported": ["personal", "corporate"],
         "ui_locales_supported": ["fi", "sv", "en"],
         "claims_parameter_supported": False,
+        # It keeps no sign-in between authorization requests: every one identifies the person again,
+        # so prompt=login is honoured by construction (prompt=none answers login_required).
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
     }

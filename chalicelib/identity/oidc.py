@@ -21,7 +21,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote_plus, urlencode
 
 from chalicelib.config import settings
 from chalicelib.identity import http
@@ -166,7 +166,7 @@ def authorization_url(*, state: str, nonce: str, code_verifier: str, customer: s
 def encode_client_secret_basic(client, method, uri, headers, body):
     """RFC 6749 §2.3.1: the client id and secret are each application/x-www-form-urlencoded, then
     joined by ``:`` and Base64-encoded (Authlib's own skips the form-encoding)."""
-    credentials = f"{quote(client.client_id, safe='')}:{quote(client.client_secret or '', safe='')}"
+    credentials = f"{quote_plus(client.client_id, safe='')}:{quote_plus(client.client_secret or '', safe='')}"
     headers["Authorization"] = "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
     return uri, headers, body
 

@@ -106,6 +106,7 @@ MATRIX = [
     # The development identity provider (not in prod): the same for everyone.
     ("GET", "/dev-idp/.well-known/openid-configuration", "/dev-idp/.well-known/openid-configuration", None, same(200)),
     ("GET", "/dev-idp/jwks", "/dev-idp/jwks", None, same(200)),
+    ("GET", "/dev-idp/end-session", "/dev-idp/end-session", None, same(400)),
     ("GET", "/dev-idp/authorize", "/dev-idp/authorize", None, same(400)),
     ("POST", "/dev-idp/authorize", "/dev-idp/authorize", {}, same(400)),
     ("POST", "/dev-idp/token", "/dev-idp/token", {"grant_type": "authorization_code", "code": "x"}, same(401)),

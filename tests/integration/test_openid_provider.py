@@ -230,3 +230,30 @@ def test_a_double_submit_of_the_callback_lands_both_in_the_same_session(client, 
     assert answers[0].headers["Location"] == answers[1].headers["Location"] == "/register"
     sids = {_set_cookies(a)["sid"] for a in answers}
     assert len(sids) == 1 and signed_in(client, sids.pop())
+
+
+def test_after_an_idle_timeout_the_next_sign_in_asks_for_a_login(client, openid_provider, clock):
+    op = openid_provider(accounts=ACCOUNTS)
+    browser = op.browser()
+    sid, _ = sign_in(client, op, browser)
+    clock.advance(hours=3)
+    timed_out = client.get("/profile", headers={"Cookie": f"sid={sid}"})
+    assert timed_out.status_code == 303 and "notice=timeout" in timed_out.headers["Location"]
+    page = client.get(timed_out.headers["Location"], headers={"Cookie": f"sid={sid}"})
+    reauth = _set_cookies(page)["reauth"]
+    assert reauth == "login"
+    reached, _ = op.authorize(client, browser, cookie=f"reauth={reauth}")
+    assert isinstance(reached, Answer) and LOGIN_FORM in reached.text
+
+
+def test_client_secret_basic_form_encodes_id_and_secret():
+    """RFC 6749 §2.3.1 and Appendix B: application/x-www-form-urlencoded, then Base64."""
+    import base64
+    from types import SimpleNamespace
+
+    from chalicelib.identity import oidc
+
+    client = SimpleNamespace(client_id="portal:1", client_secret=SPECIAL_SECRET + "ä")
+    _, headers, _ = oidc.encode_client_secret_basic(client, "POST", "https://t/token", {}, "")
+    decoded = base64.b64decode(headers["Authorization"].removeprefix("Basic ")).decode()
+    assert decoded == "portal%3A1:a%2Bb%2Fc%3Ad%25e+f%3Dg%26h%C3%A4"

@@ -252,3 +252,50 @@ def test_non_ascii_return_paths_survive_the_whole_sign_in(portal, link, arrives)
             expected = f"{arrives}?notice=registered"  # "Registration complete" on arrival
         assert arrived.headers["Location"] == expected  # percent-encoded, same site, plain ASCII
         assert greeting.split(",")[0] in browser.get("/").body.decode()  # the session holds
+
+
+def test_signing_out_ends_the_development_providers_state_and_the_next_sign_in_asks_again(portal):
+    customer, steps, _ = METHODS["bank"]
+    browser = Browser(portal)
+    sign_in_with(browser, customer, steps)
+    register(browser)
+    page = browser.get("/").body.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    browser.jar["devidp_interaction"] = "left-over"  # what the provider's screens left in this browser
+    out = browser._send("POST", "/sign-out", {"csrf_token": csrf})
+    location = out.headers["Location"]
+    assert location.startswith(f"{settings().oidc_issuer}/end-session?") and "id_token_hint=" in location
+    assert "sid" not in browser.jar and browser.jar["reauth"] == "login"
+    back = browser.get(location)
+    assert back.status_code == 303 and "devidp_interaction" not in browser.jar
+    assert back.headers["Location"].startswith(f"{settings().post_logout_redirect_uri}?state=")
+    assert browser.get(back.headers["Location"]).status_code == 200
+    started = browser.get("/sign-in/start?customer=personal")
+    assert "prompt=login" in started.headers["Location"]
+    assert browser.get(started.headers["Location"]).status_code == 200  # the method choice, not an error
+
+
+def test_an_unregistered_post_logout_address_is_refused_by_the_development_provider(portal):
+    answer = portal.get("/dev-idp/end-session?" + urlencode({"post_logout_redirect_uri": "https://evil.example/",
+                                                             "state": "s"}))
+    assert answer.status_code == 400 and "Location" not in answer.headers
+
+
+def test_continue_pressed_while_the_automatic_continue_is_under_way(portal):
+    """The browser replaced the first navigation to the callback by the second: the first answer
+    (with the session cookie) never arrived. The second lands where the first went, signed in."""
+    customer, steps, _ = METHODS["bank"]
+    browser = Browser(portal)
+    started = browser.get(f"/sign-in/start?{urlencode({'customer': customer, 'next': '/e-services'})}")
+    browser.get(started.headers["Location"])
+    *before, last = steps
+    for path, fields in before:
+        browser.idp(path, **fields)
+    success = browser.idp(last[0], **last[1]).body.decode()
+    href = html.unescape(re.search(r'href="([^"]+)" data-auto-continue="3"', success).group(1))
+    jar = dict(browser.jar)
+    first = browser.get(href)  # the automatic continue; its answer is lost
+    browser.jar = jar
+    second = browser.get(href)  # "Continue to the service"
+    assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"] == "/register"
+    assert "sid" in browser.jar and browser.get("/register").status_code == 200

@@ -186,3 +186,40 @@ def test_the_issuer_is_compared_exactly(idp):
     token = sign_with_cryptography(claims, idp.key, "RS256", idp.kid)
     with pytest.raises(oidc.TokenRejected, match="another issuer"):
         oidc.verify_id_token(token, "n-1")
+
+
+def logout_claims(idp, **changes) -> dict:
+    from chalicelib.config import settings
+
+    claims = {"iss": idp.issuer, "aud": settings().oidc_client_id, "iat": int(time.time()), "jti": "j-1",
+              "sub": "subject-1", "sid": "session-1",
+              "events": {oidc.BACKCHANNEL_LOGOUT_EVENT: {}}}
+    claims.update(changes)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def test_a_logout_token_that_passes_every_check(idp):
+    token = sign_with_cryptography(logout_claims(idp), idp.key, "RS256", idp.kid)
+    assert oidc.verify_logout_token(token)["sid"] == "session-1"
+    only_sub = sign_with_cryptography(logout_claims(idp, sid=None), idp.key, "RS256", idp.kid)
+    assert oidc.verify_logout_token(only_sub)["sub"] == "subject-1"
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({"nonce": "n-1"}, "nonce"),
+    ({"events": None}, "event"),
+    ({"events": {"http://schemas.openid.net/event/other": {}}}, "event"),
+    ({"events": {oidc.BACKCHANNEL_LOGOUT_EVENT: "yes"}}, "event"),
+    ({"aud": "someone-else"}, "another client"),
+    ({"iss": "https://evil.example"}, "another issuer"),
+    ({"iat": None}, "iat"),
+    ({"iat": int(time.time()) - 3600}, "iat"),
+    ({"iat": int(time.time()) + 3600}, "iat"),
+    ({"exp": int(time.time()) - 3600}, "expired"),
+    ({"sid": None, "sub": None}, "neither"),
+], ids=["nonce", "no-events", "other-event", "event-not-object", "audience", "issuer", "no-iat", "old", "future",
+        "expired", "no-sid-or-sub"])
+def test_a_logout_token_that_fails_a_check_is_refused(idp, changes, reason):
+    token = sign_with_cryptography(logout_claims(idp, **changes), idp.key, "RS256", idp.kid)
+    with pytest.raises(oidc.TokenRejected, match=reason):
+        oidc.verify_logout_token(token)
