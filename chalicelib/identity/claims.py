@@ -51,6 +51,12 @@ class LevelTooLow(InvalidIdentity):
     reason = "loa-too-low"
 
 
+class MappingMisconfigured(InvalidIdentity):
+    """The claim mapping's settings are malformed (a table that is not JSON, an unknown method)."""
+
+    reason = "configuration-error"
+
+
 class ProfileMismatch(InvalidIdentity):
     """The profile service answered about another person than the one the provider identified."""
 
@@ -246,7 +252,10 @@ def identity_from_claims(claims: dict, *, access_token: str | None = None) -> Id
     InvalidIdentity (LevelTooLow, ProfileMismatch) or profile_service.ProfileServiceUnavailable."""
     if not isinstance(claims, dict):
         raise InvalidIdentity("the claims are not an object")
-    config = mapping()
+    try:
+        config = mapping()
+    except ValueError as malformed:  # a setting, not the person: refused with a log line, never a 500
+        raise MappingMisconfigured(str(malformed)) from None
     level = _level(config, claims)
     try:
         method, unknown_method = _method(config, claims), None

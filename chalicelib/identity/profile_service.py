@@ -135,9 +135,13 @@ def _text(node: dict, name: str) -> str:
 def verified_person(access_token: str) -> VerifiedPerson | None:
     """The verified personal information of the signed-in person; None when the service has none.
     Raises ProfileServiceUnavailable, or NotReleased when the service does not release it."""
-    token = api_token(access_token)
     config = settings()
-    answer = transport("POST", config.profile_api_endpoint, json.dumps({"query": QUERY}).encode(), {
+    try:
+        endpoint = config.profile_api_endpoint
+    except ValueError as missing:  # prod without PORTAL_PROFILE_API_URL: a page and a log line, not a 500
+        raise ProfileServiceUnavailable(str(missing)) from None
+    token = api_token(access_token)
+    answer = transport("POST", endpoint, json.dumps({"query": QUERY}).encode(), {
         "Authorization": f"Bearer {token}", "Accept": "application/json", "Content-Type": "application/json",
     }, config.profile_api_timeout_seconds)
     data = _json(answer, "the profile service")

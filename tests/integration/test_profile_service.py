@@ -165,3 +165,11 @@ def test_a_refused_token_exchange_is_unavailable(stand_in, monkeypatch):
     with pytest.raises(profile_service.ProfileServiceUnavailable) as refused:
         profile_service.verified_person(access_token())
     assert "403" in str(refused.value)
+
+
+def test_prod_without_the_profile_service_address_is_unavailable_not_a_crash(stand_in, monkeypatch):
+    monkeypatch.setattr(settings(), "stage", "prod")
+    monkeypatch.setattr(settings(), "profile_api_url", "")  # the stand-in is never used in prod
+    with pytest.raises(profile_service.ProfileServiceUnavailable) as missing:
+        profile_service.verified_person(access_token())
+    assert "PORTAL_PROFILE_API_URL" in str(missing.value) and stand_in.requests == []

@@ -248,6 +248,9 @@ def test_a_malformed_table_setting_is_an_error_not_a_silent_default(configure, s
     configure(**{setting: value})
     with pytest.raises(ValueError):
         mapping_module.mapping()
+    with pytest.raises(InvalidIdentity) as refused:  # at a sign-in: refused and logged, never a 500
+        identity_from_claims(HELSINKI_PERSON, access_token="at")
+    assert refused.value.reason == "configuration-error"
 
 
 def test_claims_needed_per_preset(configure):
