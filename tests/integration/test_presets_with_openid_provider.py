@@ -159,3 +159,12 @@ def test_generic_person_and_organisation(client, openid_provider, monkeypatch, s
     op = openid_provider(accounts=accounts, scopes={"extra": ["pic", "level", "ytunnus", "yritys"]})
     configure(monkeypatch, **GENERIC)
     assert expected in registered_as(client, op, sub, customer)
+
+
+def test_helsinki_amr_as_a_string_from_the_userinfo_endpoint(client, openid_provider, monkeypatch):
+    """The broker's `amr` is a string (`"suomi_fi"`); here the provider releases it, with the names and
+    the level, only at the userinfo endpoint (the portal completes the ID token's claims there)."""
+    account = {**HELSINKI_PERSON, "amr": "suomi_fi", "hetu": HETU}
+    op = openid_provider(accounts={"p-1": account}, claims_in_id_token=False, scopes={"hetu": ["hetu"]})
+    configure(monkeypatch, identity_claim_personal_identity_code="hetu", oidc_scope="openid profile hetu")
+    assert "Portaalia Nordea Testaaja" in registered_as(client, op, "p-1")
