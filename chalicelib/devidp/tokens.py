@@ -1,5 +1,5 @@
 """Authorization codes, the token endpoint (RFC 6749 4.1.3, RFC 7636 4.6) and RS256 ID tokens
-(signed by PyJWT with the pycryptodome RS256 of ``chalicelib.identity.rs256``).
+(signed by joserfc, the relying party's JOSE library, over ``cryptography``).
 
 A code is 256 random bits handed to the client once; only its SHA-256 is stored, with what the
 token endpoint needs, for 60 seconds. Redeeming it deletes the item with a condition, so of two
@@ -139,11 +139,8 @@ def _authenticate(form: dict[str, str], authorization: str | None) -> str:
 
 
 def id_token(grant: dict, client_id: str, access_token: str) -> str:
-    import jwt
+    from joserfc import jwt
 
-    from chalicelib.identity import rs256
-
-    rs256.register()  # jwt.encode's RS256 is pycryptodome's (idempotent: the import did it already)
     now = int(clock.utcnow().timestamp())
     key = signing_key()
     digest = hashlib.sha256(access_token.encode("ascii")).digest()
@@ -160,7 +157,7 @@ def id_token(grant: dict, client_id: str, access_token: str) -> str:
         "at_hash": base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii"),
         **grant["claims"],
     }
-    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    return jwt.encode({"alg": "RS256", "typ": "JWT", "kid": key.kid}, claims, key.signer, algorithms=["RS256"])
 
 
 def exchange(form: dict[str, str], authorization: str | None) -> dict:
