@@ -138,18 +138,27 @@ PROVIDER.update({issuer.rstrip("/") + "/.well-known/openid-configuration": {
 from chalicelib.identity.signin import start_sign_in
 started = start_sign_in(customer="personal", return_path="/", language="fi")
 query = {k: v[0] for k, v in parse_qs(urlparse(started.redirect_url).query).items()}
-from Crypto.Hash import SHA256
-from Crypto.PublicKey import RSA
-from Crypto.Signature import pkcs1_15
-key = RSA.generate(2048)  # pycryptodome: in the package before and after issue 14 (the development provider's)
+try:  # the package's own RSA: cryptography since issue 14, pycryptodome before
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    n, e = private.public_key().public_numbers().n, private.public_key().public_numbers().e
+    sign = lambda data: private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+except ImportError:
+    from Crypto.Hash import SHA256
+    from Crypto.PublicKey import RSA
+    from Crypto.Signature import pkcs1_15
+    private = RSA.generate(2048)
+    n, e = private.n, private.e
+    sign = lambda data: pkcs1_15.new(private).sign(SHA256.new(data))
 b64 = lambda data: base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-jwk = {"kty": "RSA", "kid": "bench", "use": "sig", "alg": "RS256", "n": b64(key.n.to_bytes(256, "big")), "e": b64(key.e.to_bytes(3, "big"))}
+jwk = {"kty": "RSA", "kid": "bench", "use": "sig", "alg": "RS256", "n": b64(n.to_bytes(256, "big")), "e": b64(e.to_bytes(3, "big"))}
 now = int(time.time())
 claims = {"iss": issuer, "aud": settings().oidc_client_id, "sub": "bench-1", "iat": now, "exp": now + 3600,
           "nonce": query["nonce"], "amr": ["bank"], "acr": "personal", "given_name": "Penkki", "family_name": "Kirjautuja",
           "national_id": "010101-123N"}
 signing_input = ".".join(b64(json.dumps(p).encode()) for p in ({"alg": "RS256", "kid": "bench"}, claims))
-token = signing_input + "." + b64(pkcs1_15.new(key).sign(SHA256.new(signing_input.encode())))
+token = signing_input + "." + b64(sign(signing_input.encode()))
 PROVIDER.update({issuer + "/jwks": {"keys": [jwk]}, issuer + "/token": {"access_token": "a", "token_type": "Bearer", "id_token": token}})
 print(json.dumps({"provider": PROVIDER, "state": query["state"], "binding": started.browser_binding}))
 '''

@@ -1,5 +1,5 @@
 """Authorization codes, the token endpoint (RFC 6749 4.1.3, RFC 7636 4.6) and RS256 ID tokens
-(signed by PyJWT with the pycryptodome RS256 of ``chalicelib.identity.rs256``).
+(signed by joserfc, the relying party's JOSE library, over ``cryptography``).
 
 A code is 256 random bits handed to the client once; only its SHA-256 is stored, with what the
 token endpoint needs, for 60 seconds. Redeeming it deletes the item with a condition, so of two
@@ -143,13 +143,11 @@ def _authenticate(form: dict[str, str], authorization: str | None) -> str:
 
 
 def _sign(claims: dict) -> str:
-    import jwt
+    """A compact JWS of ``claims``, RS256 with the provider's key (joserfc), ``kid`` in the header."""
+    from joserfc import jwt
 
-    from chalicelib.identity import rs256
-
-    rs256.register()  # jwt.encode's RS256 is pycryptodome's (idempotent: the import did it already)
     key = signing_key()
-    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    return jwt.encode({"alg": "RS256", "typ": "JWT", "kid": key.kid}, claims, key.signer, algorithms=["RS256"])
 
 
 def id_token(grant: dict, client_id: str, access_token: str) -> str:
@@ -186,23 +184,22 @@ def access_token(grant: dict, client_id: str) -> str:
 
 
 def verify(token: str, *, typ: str = "Bearer", audience: str | None = None) -> dict:
-    """The claims of a token this provider signed (an access token or an API token), or TokenError."""
-    import jwt
+    """The claims of a token this provider signed (an access token or an API token), or TokenError.
+    Times are the provider's clock (``clock.utcnow``), as when it issued them."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
 
-    from chalicelib.identity import rs256
-
-    rs256.register()
-    key = signing_key()
+    invalid = TokenError("invalid_grant", "the bearer token is invalid or expired", 401)
     try:
-        claims = jwt.decode(
-            token, key=key.private_key.public_key(), algorithms=["RS256"], issuer=settings().oidc_issuer,
-            audience=audience, options={"require": ["iss", "sub", "exp", "iat"], "verify_aud": audience is not None,
-                                        "verify_exp": False, "verify_iat": False},
-        )
-    except jwt.PyJWTError:
-        raise TokenError("invalid_grant", "the bearer token is invalid or expired", 401) from None
-    if not isinstance(claims["exp"], (int, float)) or claims["exp"] <= clock.utcnow().timestamp():
-        raise TokenError("invalid_grant", "the bearer token is invalid or expired", 401)  # the provider's clock
+        claims = jwt.decode(token, signing_key().signer, algorithms=["RS256"]).claims
+    except (JoseError, ValueError, TypeError):
+        raise invalid from None
+    if claims.get("iss") != settings().oidc_issuer or not isinstance(claims.get("sub"), str):
+        raise invalid
+    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= clock.utcnow().timestamp():
+        raise invalid
+    if audience is not None and audience not in (claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]):
+        raise invalid
     if claims.get("typ") != typ:
         raise TokenError("invalid_grant", "the bearer token is not an access token", 401)
     return claims

@@ -51,21 +51,19 @@ checks = {
     "mobile": validators.finnish_mobile("040 123 4567".replace("040", "+35840")),
     "email": validators.email("Asiakas@Example.fi"),
 }
-# RS256 (pycryptodome under PyJWT) and the development provider's AES-GCM sealing.
-import jwt
+# The development provider's RS256 ID token (joserfc) and AES-GCM sealing (cryptography).
+from joserfc import jwt as jose
+from joserfc.jwk import RSAKey
 from chalicelib.devidp import interaction, keys
-from chalicelib.identity import rs256
-rs256.register()
 key = keys.signing_key()
-token = jwt.encode({"sub": "package"}, key.private_key, algorithm="RS256", headers={"kid": key.kid})
-checks["rs256"] = jwt.decode(token, rs256.RS256.from_jwk(key.public_jwk), algorithms=["RS256"])["sub"]
+token = jose.encode({"alg": "RS256", "kid": key.kid}, {"sub": "package"}, key.signer, algorithms=["RS256"])
+checks["rs256"] = jose.decode(token, RSAKey.import_key(key.public_jwk), algorithms=["RS256"]).claims["sub"]
 sealed = interaction.seal(interaction.new_interaction(client_id="c", redirect_uri="r", state="s", nonce="n",
                                                       code_challenge="x", acr="personal"))
 checks["sealed"] = interaction.unseal(sealed).state
 # The relying party's libraries (Authlib over joserfc over cryptography): an ES256 and a PS256 ID
 # token verified and its claims checked as a sign-in does, a client assertion signed (private_key_jwt).
-from joserfc import jwt as jose
-from joserfc.jwk import ECKey, RSAKey
+from joserfc.jwk import ECKey
 from chalicelib.identity import oidc
 for alg, jwk in (("ES256", ECKey.generate_key("P-256")), ("PS256", RSAKey.generate_key(2048))):
     signed = jose.encode({"alg": alg, "kid": "k"}, {"iss": "i", "aud": "c", "sub": alg, "iat": 1, "exp": 2**31,
