@@ -41,6 +41,9 @@ with collector_paused():
         from chalicelib.handlers import devidp  # only where it is mounted: never imported in prod
 
         devidp.register(app)
+        from chalicelib.handlers import devprofile  # the profile service's stand-in, likewise
+
+        devprofile.register(app)
     if settings().stage == "local":
         from chalicelib.handlers import outbox
 

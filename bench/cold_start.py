@@ -152,6 +152,68 @@ assert pdf.startswith(b"%PDF-1.7"), pdf[:20]
 print(json.dumps({"seconds": done - started, "bytes": len(pdf)}))
 '''
 PER_MODEL = "from chalicelib.models import base\ndel base.PortalModel._get_connection\n"
+# The sign-in callback on a cold start (counted only): the provider answers in process (discovery,
+# JWKS, token endpoint: a stub on chalicelib.identity.http's seam), so the count is the portal's own
+# work: the code exchange, the ID token's RS256 signature and claims, a new profile's session.
+# CALLBACK_SETUP starts a sign-in and signs its ID token (with the package's own libraries).
+STUB = r'''
+import json
+from chalicelib.identity import http
+PROVIDER = json.loads(PROVIDER_JSON)
+def transport(method, url, body, headers):
+    return http.HttpResponse(200, json.dumps(PROVIDER[url.split("?")[0]]).encode())
+http.transport = transport
+'''
+CALLBACK_SETUP = STUB.replace("PROVIDER_JSON", "'{}'") + r'''
+import base64, json, time
+from urllib.parse import parse_qs, urlparse
+from chalicelib.config import settings
+issuer = settings().oidc_issuer
+PROVIDER.update({issuer.rstrip("/") + "/.well-known/openid-configuration": {
+    "issuer": issuer, "authorization_endpoint": issuer + "/authorize", "token_endpoint": issuer + "/token",
+    "jwks_uri": issuer + "/jwks"}})
+from chalicelib.identity.signin import start_sign_in
+started = start_sign_in(customer="personal", return_path="/", language="fi")
+query = {k: v[0] for k, v in parse_qs(urlparse(started.redirect_url).query).items()}
+try:  # the package's own RSA: cryptography since issue 14, pycryptodome before
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    n, e = private.public_key().public_numbers().n, private.public_key().public_numbers().e
+    sign = lambda data: private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+except ImportError:
+    from Crypto.Hash import SHA256
+    from Crypto.PublicKey import RSA
+    from Crypto.Signature import pkcs1_15
+    private = RSA.generate(2048)
+    n, e = private.n, private.e
+    sign = lambda data: pkcs1_15.new(private).sign(SHA256.new(data))
+b64 = lambda data: base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+jwk = {"kty": "RSA", "kid": "bench", "use": "sig", "alg": "RS256", "n": b64(n.to_bytes(256, "big")), "e": b64(e.to_bytes(3, "big"))}
+now = int(time.time())
+claims = {"iss": issuer, "aud": settings().oidc_client_id, "sub": "bench-1", "iat": now, "exp": now + 3600,
+          "nonce": query["nonce"], "amr": ["bank"], "acr": "personal", "given_name": "Penkki", "family_name": "Kirjautuja",
+          "national_id": "010101-123N"}
+signing_input = ".".join(b64(json.dumps(p).encode()) for p in ({"alg": "RS256", "kid": "bench"}, claims))
+token = signing_input + "." + b64(sign(signing_input.encode()))
+PROVIDER.update({issuer + "/jwks": {"keys": [jwk]}, issuer + "/token": {"access_token": "a", "token_type": "Bearer", "id_token": token}})
+print(json.dumps({"provider": PROVIDER, "state": query["state"], "binding": started.browser_binding}))
+'''
+CALLBACK = r'''
+import app
+''' + STUB + r'''
+cookie = "signin=" + BINDING
+event = {"resource": "/auth/callback", "path": "/auth/callback", "httpMethod": "GET",
+         "headers": {"Host": "portal.example", "Cookie": cookie},
+         "multiValueHeaders": {"Host": ["portal.example"], "Cookie": [cookie]},
+         "queryStringParameters": {"state": STATE, "code": "c"}, "multiValueQueryStringParameters": {"state": [STATE], "code": ["c"]},
+         "pathParameters": None, "stageVariables": None, "body": None, "isBase64Encoded": False,
+         "requestContext": {"resourcePath": "/auth/callback", "httpMethod": "GET", "path": "/api/auth/callback", "stage": "api",
+                            "requestId": "cold-start-callback"}}
+answer = app.app(event, None)
+assert answer["statusCode"] == 303, (answer["statusCode"], answer["body"][:3000])
+'''
+
 # The app with one measure undone each (counted only):
 UNDONE = {
     # infra/runtime.run puts the package first and the runtime's (full) SDK second on the path.
@@ -171,6 +233,16 @@ def _instructions(run, task_root, code, env, sdk) -> int:
     return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
 
 
+def _callback(run, task_root, env, sdk) -> str:
+    """The CALLBACK program for a sign-in that CALLBACK_SETUP started (its provider's answers inlined)."""
+    done = run(task_root, CALLBACK_SETUP, env=env, sdk_dir=sdk)
+    if done.returncode:
+        sys.exit(done.stderr[-3000:])
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    return (CALLBACK.replace("PROVIDER_JSON", repr(json.dumps(data["provider"])))
+            .replace("BINDING", repr(data["binding"])).replace("STATE", repr(data["state"])))
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -180,6 +252,8 @@ def _free_port() -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--no-callback", dest="callback", action="store_false",
+                        help="leave out the sign-in callback's count")
     args = parser.parse_args(argv)
 
     import logging
@@ -220,6 +294,8 @@ def main(argv=None) -> int:
                     counted = {"interpreter": "pass", **programs, **{name: code + APP for name, code in UNDONE.items()},
                                "folder": folder, "folder, a connection per model": PER_MODEL + folder,
                                "receipt": receipt}
+                    if args.callback:  # each sign-in consumes its transaction: a fresh one per count
+                        counted["callback"] = _callback(run, task_root, env, sdk)
                     for name, code in counted.items():
                         instructions[name] = _instructions(run, task_root, code, env, sdk)
                 for round_number in range(args.rounds):
@@ -275,6 +351,10 @@ def main(argv=None) -> int:
         receipt_i = instructions["receipt"] - instructions["interpreter"]
         print(f"  the receipt (a folder item's PDF) on a cold start: {receipt_i / 1e6:.0f} M"
               f" ({receipt_i / shared:.2f} x the folder page)")
+        if "callback" in instructions:
+            callback_i = instructions["callback"] - instructions["interpreter"]
+            print(f"  the sign-in callback on a cold start (provider in process): {callback_i / 1e6:.0f} M,"
+                  f" ratio to the signed-out front page {callback_i / app_i:.2f}")
     else:
         print("  instructions: not counted (valgrind is not installed)")
     print(f"  peak memory: app {max(r['peak_mb'] for r in results['app']):.0f} MB, "

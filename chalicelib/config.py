@@ -54,6 +54,50 @@ class Settings(BaseModel):
     oidc_issuer: str = "http://localhost:8000/dev-idp"
     oidc_client_id: str = "city-eservices-portal"
     oidc_client_secret: str = "local-development-secret"
+    # How the portal authenticates at the token endpoint (docs/identity.md): client_secret_basic,
+    # client_secret_post, or private_key_jwt with ``oidc_private_key``.
+    oidc_client_auth_method: Literal["client_secret_basic", "client_secret_post", "private_key_jwt"] = "client_secret_basic"
+    # private_key_jwt: the private key (a private JWK as JSON, or PEM), from the secret (infra/); its
+    # public half is published at /auth/jwks. Empty with the other methods.
+    oidc_private_key: str = ""
+    # ID-token (and logout-token) signature algorithms accepted, comma-separated; asymmetric only
+    # (RS*, PS*, ES*): anything else named here is ignored, ``none`` and HS* are always refused.
+    oidc_id_token_algorithms: str = "RS256,PS256,ES256"
+    oidc_scope: str = "openid profile"
+    # The claim mapping (chalicelib/identity/claims.py, docs/identity.md "Claims"): which vocabulary
+    # the provider speaks. helsinki: the City's Keycloak broker (and the bundled development
+    # provider); suomifi-oidc: the national e-identification's OpenID Connect interface; generic:
+    # every claim name from the settings below.
+    identity_preset: Literal["helsinki", "suomifi-oidc", "generic"] = "helsinki"
+    # Claim names; None = the preset's. "" = the provider does not release it (e.g. the personal
+    # identity code under helsinki, read from the profile service instead; an empty Business ID
+    # claim = personal sign-ins only).
+    identity_claim_personal_identity_code: str | None = None
+    identity_claim_given_name: str | None = None
+    identity_claim_family_name: str | None = None
+    identity_claim_method: str | None = None
+    identity_claim_loa: str | None = None
+    identity_claim_business_id: str | None = None
+    identity_claim_organisation_name: str | None = None
+    identity_claim_organisation_roles: str | None = None
+    # The provider's method names -> the portal's methods (bank, mobile, card, eid, organisation),
+    # a JSON object; "" = the preset's table. The provider's level-of-assurance values -> low,
+    # substantial, high, a JSON object; "" = the preset's.
+    identity_methods: str = ""
+    identity_loa_values: str = ""
+    # The lowest level of assurance accepted; a sign-in below it is refused with its own page.
+    identity_min_loa_personal: Literal["low", "substantial", "high"] = "substantial"
+    identity_min_loa_organisation: Literal["low", "substantial", "high"] = "substantial"
+    # The Helsinki profile service (GraphQL), where the helsinki preset reads the personal identity
+    # code. "" = the bundled stand-in at <public base URL>/dev-profile/graphql (local, dev and test
+    # stages only). The token for it is exchanged at the broker's token endpoint (Keycloak UMA
+    # grant, audience + permission below); "" = the token endpoint from discovery.
+    profile_api_url: str = ""
+    profile_api_audience: str = "profile-api"
+    profile_api_permission: str = "#access"
+    profile_api_token_url: str = ""
+    # Seconds that each call to the profile service (and its token exchange) may take.
+    profile_api_timeout_seconds: float = 5.0
     # Keyed hashes of identifiers (personal identity codes, Business IDs) use this secret pepper.
     identity_pepper: str = "local-development-pepper"
     session_idle_seconds: int = 2 * 3600
@@ -135,8 +179,22 @@ class Settings(BaseModel):
         return self.notification_rate_per_second / self.notification_worker_concurrency
 
     @property
+    def profile_api_endpoint(self) -> str:
+        """The profile service's GraphQL address: the setting, or the bundled stand-in outside prod."""
+        if self.profile_api_url:
+            return self.profile_api_url
+        if not self.dev_idp_enabled:
+            raise ValueError("PORTAL_PROFILE_API_URL is required in this stage")
+        return f"{self.public_base_url.rstrip('/')}/dev-profile/graphql"
+
+    @property
     def redirect_uri(self) -> str:
         return f"{self.public_base_url.rstrip('/')}/auth/callback"
+
+    @property
+    def post_logout_redirect_uri(self) -> str:
+        """Where the provider sends the browser after RP-initiated logout (register it at the provider)."""
+        return f"{self.public_base_url.rstrip('/')}/signed-out"
 
     @property
     def secure_cookies(self) -> bool:

@@ -62,22 +62,16 @@ KEEP_ONLY = {
                                          "aws_lambda_powertools/utilities/jmespath_utils/",
                                          "aws_lambda_powertools/utilities/typing/",
                                          "aws_lambda_powertools/utilities/serialization.py"),
-    # pycryptodome: its self-tests.
-    "Crypto/SelfTest/": (),
+    # Authlib: the relying party uses its OAuth 2.0 client parts and OpenID Connect claims (over
+    # joserfc); its web-framework integrations, OAuth 1 and its deprecated own JOSE stay out.
+    "authlib/": ("authlib/__init__.py", "authlib/_joserfc_helpers.py", "authlib/consts.py", "authlib/deprecate.py",
+                 "authlib/common/", "authlib/oauth2/", "authlib/oidc/"),
 }
-# Single files by pattern. pycryptodome: RSA is Python over Crypto/Math's native code; the native
-# code of the key types the portal never uses (elliptic curves, Ed25519, ML-DSA, ML-KEM) is 1.2 MB,
-# and of the ciphers and hashes it never loads 0.4 MB (AES-GCM, SHA-256 and, for reading PEM keys,
-# DES, MD5, SHA-1 and scrypt stay; the package test exercises them all).
-UNUSED_FILES = ("Crypto/PublicKey/*.so",
-                *(f"Crypto/Cipher/_{name}.*so" for name in (
-                    "ARC4", "Salsa20", "chacha20", "pkcs1_decode", "raw_arc2", "raw_blowfish", "raw_cast",
-                    "raw_cbc", "raw_cfb", "raw_eksblowfish", "raw_ocb", "raw_ofb")),
-                *(f"Crypto/Hash/_{name}.*so" for name in (
-                    "BLAKE2b", "BLAKE2s", "MD2", "MD4", "RIPEMD160", "SHA224", "SHA224_shani", "SHA384",
-                    "SHA512", "k12", "keccak", "poly1305")),
-                # python-dateutil's own time-zone database (botocore uses only dateutil.tz; we use tzdata).
-                "dateutil/zoneinfo/*.tar.gz")
+# Single files by pattern.
+UNUSED_FILES = (
+    # python-dateutil's own time-zone database (botocore uses only dateutil.tz; we use tzdata).
+    "dateutil/zoneinfo/*.tar.gz",
+)
 # Modules left as source only (no bytecode): nothing the portal runs imports them, or only rarely
 # (a phone number region's metadata), and their bytecode would add megabytes to the zip.
 SOURCE_ONLY = (

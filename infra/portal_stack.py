@@ -156,6 +156,8 @@ class PortalStack(Stack):
             "PORTAL_PUBLIC_BASE_URL": stage.public_base_url,
             "PORTAL_OIDC_ISSUER": stage.oidc_issuer,
             "PORTAL_OIDC_CLIENT_ID": stage.oidc_client_id,
+            "PORTAL_OIDC_CLIENT_AUTH_METHOD": stage.oidc_client_auth_method,
+            "PORTAL_OIDC_ID_TOKEN_ALGORITHMS": stage.oidc_id_token_algorithms,
             # Secrets Manager dynamic references: CloudFormation resolves them at deploy time, the
             # template and the repository never hold the values.
             "PORTAL_OIDC_CLIENT_SECRET": secret.secret_value_from_json("oidc_client_secret").unsafe_unwrap(),
@@ -167,6 +169,10 @@ class PortalStack(Stack):
         }
         if stage.sms_sender_id:
             environment["PORTAL_NOTIFICATION_SMS_SENDER_ID"] = stage.sms_sender_id
+        if stage.oidc_client_auth_method == "private_key_jwt":
+            # The private key (a private JWK or PEM) under "oidc_private_key" in the same secret: add
+            # it there before deploying with this method (docs/identity.md); its public half is /auth/jwks.
+            environment["PORTAL_OIDC_PRIVATE_KEY"] = secret.secret_value_from_json("oidc_private_key").unsafe_unwrap()
         self.chalice = PortalChalice(
             self, "Portal", source_dir=str(package.stage_sources()),
             stage_config={
@@ -260,7 +266,8 @@ class PortalStack(Stack):
             self, "AppSecrets",
             secret_name=f"{self.stage.stack_name}/app",
             description="oidc_client_secret: from the identity broker (dev: any value); identity_pepper: "
-                        "generated once, never change it (every profile would become unreachable)",
+                        "generated once, never change it (every profile would become unreachable); "
+                        "oidc_private_key: only with private_key_jwt (docs/identity.md)",
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 secret_string_template=json.dumps({"oidc_client_secret": "set-me"}),
                 generate_string_key="identity_pepper",

@@ -29,6 +29,9 @@ class StageSettings:
     public_base_url: str
     oidc_issuer: str
     oidc_client_id: str
+    # client_secret_basic | client_secret_post | private_key_jwt (then the secret's oidc_private_key)
+    oidc_client_auth_method: str
+    oidc_id_token_algorithms: str  # comma-separated allow-list (docs/identity.md)
     notification_sender: str
     sms_sender_id: str
     alarm_email: str
@@ -54,12 +57,14 @@ _DEFAULTS = {
         retain_data=False, log_retention_days=30,
         public_base_url="https://dev.asiointi.example.fi", oidc_issuer="",  # "": the bundled provider
         oidc_client_id="city-eservices-portal", notification_sender="no-reply@dev.asiointi.example.fi",
+        oidc_client_auth_method="client_secret_basic", oidc_id_token_algorithms="RS256,PS256,ES256",
         sms_sender_id="", alarm_email="", failed_notifications_threshold=5,
     ),
     "prod": dict(
         retain_data=True, log_retention_days=365,
         public_base_url="https://asiointi.example.fi", oidc_issuer="https://tunnistus.example.fi",
         oidc_client_id="city-eservices-portal", notification_sender="no-reply@asiointi.example.fi",
+        oidc_client_auth_method="client_secret_basic", oidc_id_token_algorithms="RS256,PS256,ES256",
         sms_sender_id="Helsinki", alarm_email="", failed_notifications_threshold=5,
     ),
 }

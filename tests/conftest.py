@@ -84,6 +84,9 @@ def clock(monkeypatch):
     return Clock(monkeypatch)
 
 
+FAKE_PROVIDER_METHODS = '{"bank": "bank", "mobile": "mobile", "card": "card", "katso": "organisation"}'
+
+
 @pytest.fixture
 def idp(monkeypatch, aws):
     """A scriptable OpenID Connect provider answering the portal's HTTP calls in process."""
@@ -93,6 +96,10 @@ def idp(monkeypatch, aws):
 
     provider = FakeProvider()
     monkeypatch.setattr(settings(), "oidc_issuer", provider.issuer)
+    # The scripted provider asserts the code as a claim and names the tool (tests/fake_idp.py): the
+    # helsinki mapping, configured as a deployment would be for such a provider (docs/identity.md).
+    monkeypatch.setattr(settings(), "identity_claim_personal_identity_code", "national_id")
+    monkeypatch.setattr(settings(), "identity_methods", FAKE_PROVIDER_METHODS)
     monkeypatch.setattr(http, "transport", provider.transport)
     oidc.clear_cache()
     yield provider
@@ -168,3 +175,43 @@ def served():
 def portal(served):
     """Base URL of the portal served as `make run` serves it (the host name it knows itself by)."""
     return served[0]
+
+
+@pytest.fixture
+def openid_provider(monkeypatch, aws):
+    """A factory: ``openid_provider(**options)`` starts an independent OpenID provider (npm
+    ``oidc-provider``, tests/oidc_provider/) configured for this test, and points the portal at it
+    (issuer, client id and secret, client authentication method; real HTTP). Options:
+    tests/oidc_provider/harness.py ``start``. Every provider started is stopped after the test."""
+    from chalicelib.config import settings
+    from chalicelib.identity import http, oidc
+    from tests.oidc_provider import harness
+
+    started = []
+    where = harness.workdir()
+
+    def make(**options):
+        provider = harness.start(options, where)
+        started.append(provider)
+        config = settings()
+        monkeypatch.setattr(config, "oidc_issuer", provider.issuer)
+        monkeypatch.setattr(config, "oidc_client_id", harness.CLIENT_ID)
+        if "secret" in options or options.get("auth_method", "client_secret_basic") != "private_key_jwt":
+            monkeypatch.setattr(config, "oidc_client_secret", options.get("secret", "harness-secret"))
+        for name in ("oidc_client_auth_method", "oidc_id_token_algorithms", "oidc_private_key"):
+            if name in options.get("settings", {}) and hasattr(config, name):
+                monkeypatch.setattr(config, name, options["settings"][name])
+        if hasattr(config, "oidc_client_auth_method"):
+            monkeypatch.setattr(config, "oidc_client_auth_method", options.get("auth_method", "client_secret_basic"))
+        monkeypatch.setattr(http, "transport", http.urllib_transport)
+        # Its accounts assert tests/fake_idp.py's claims: the mapping as the idp fixture sets it
+        # (tests that try a preset set theirs after starting the provider).
+        monkeypatch.setattr(config, "identity_claim_personal_identity_code", "national_id")
+        monkeypatch.setattr(config, "identity_methods", FAKE_PROVIDER_METHODS)
+        oidc.clear_cache()
+        return provider
+
+    yield make
+    oidc.clear_cache()
+    for provider in started:
+        provider.stop()

@@ -21,11 +21,11 @@ from chalicelib.identity import http, oidc
 
 NORDEA_TESTAAJA = {
     "amr": ["bank"], "acr": "personal", "given_name": "Portaalia Nordea", "family_name": "Testaaja",
-    "national_id": "210281-9988",
+    "national_id": "210281-9988", "loa": "substantial",
 }
 ORGANISATION_USER = {
     "amr": ["katso"], "acr": "corporate", "given_name": "Maija", "family_name": "Meikäläinen",
-    "business_id": "0201256-6", "organisation_name": "Testiyritys Oy", "organisation_roles": ["main_user"],
+    "business_id": "0201256-6", "organisation_name": "Testiyritys Oy", "organisation_roles": ["main_user"], "loa": "substantial",
 }
 
 
@@ -56,6 +56,10 @@ class FakeProvider:
         self.sign_with = None  # another private key: a forged signature
         self.extra_jwks: list[dict] = []  # more keys for the JWKS, as a test wants them
 
+    def jwk(self) -> dict:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
+        return {**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
+
     # What the provider received in the authorization request, by state.
     def authorize(self, url: str) -> dict:
         query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
@@ -67,7 +71,7 @@ class FakeProvider:
         now = int(time.time())
         claims = {
             "iss": self.issuer, "aud": settings().oidc_client_id, "sub": "subject-1", "iat": now, "exp": now + 300,
-            "nonce": request["nonce"], **self.next_claims,
+            "nonce": request["nonce"], "loa": "substantial", **self.next_claims,
         }
         claims.update(self.token_overrides)
         claims = {k: v for k, v in claims.items() if v is not None}
@@ -81,8 +85,7 @@ class FakeProvider:
                 "token_endpoint": f"{self.issuer}/token", "jwks_uri": f"{self.issuer}/jwks",
             })
         if path == "/jwks":
-            jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-            return self._json(200, {"keys": [{**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}, *self.extra_jwks]})
+            return self._json(200, {"keys": [self.jwk(), *self.extra_jwks]})
         if path == "/token":
             form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
             request = self.codes.pop(form.get("code"), None)  # single use

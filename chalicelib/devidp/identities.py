@@ -75,14 +75,28 @@ class Identification:
     """A successful identification: what the ID token will assert. ``subject_key`` is what the
     opaque ``sub`` is derived from; it never leaves the provider."""
 
-    method: str  # bank | mobile | card | katso
-    acr: str  # personal | corporate
+    method: str  # bank | mobile | card | katso: the screen used
+    acr: str  # personal | corporate: what the authorization request asked for
     subject_key: str
     claims: dict
 
     @property
     def sub(self) -> str:
         return subject(self.subject_key)
+
+    @property
+    def amr(self) -> str:
+        """The broker's vocabulary: Suomi.fi e-Identification does not tell the tool, so bank, mobile
+        and card all say ``suomi_fi``; ``katso`` is the guide's organisation identification."""
+        return "katso" if self.method == "katso" else "suomi_fi"
+
+    @property
+    def loa(self) -> str:
+        return LOA
+
+
+# Every test identification is strong (Suomi.fi's tools; Katso with its one-time code).
+LOA = "substantial"
 
 
 PERSONS: tuple[Person, ...] = (
@@ -157,17 +171,23 @@ def subject(subject_key: str) -> str:
     return digest.hexdigest()
 
 
+def person_by_subject(sub: str) -> Person | None:
+    """The test person whose personal ``sub`` this is (the profile service's lookup)."""
+    return next((p for p in PERSONS if hmac.compare_digest(subject(f"person:{p.national_id}"), sub)), None)
+
+
 def personal_identification(found: Person, method: str) -> Identification:
     return Identification(
         method=method,
         acr="personal",
         # One person, one sub, whichever of bank, mobile or card they use.
         subject_key=f"person:{found.national_id}",
+        # No personal identity code: as at the City's broker, it is read from the profile service
+        # (the stand-in, chalicelib/devidp/profile_service.py) with a token for profile-api.
         claims={
             "given_name": found.given_name,
             "family_name": found.family_name,
             "name": found.name,
-            "national_id": found.national_id,
         },
     )
 

@@ -3,7 +3,7 @@ through the provider's screens in hidden form fields (and mirrored in a cookie f
 navigation such as the language switch), so that nothing is stored on the server until a code is
 issued.
 
-It is sealed with AES-256-GCM (pycryptodome): authenticated encryption, so a changed byte or a
+It is sealed with AES-256-GCM (`cryptography`): authenticated encryption, so a changed byte or a
 forgery is refused, and a pending mobile request's phone number inside it is not readable in the
 page source, a proxy log or a cookie dump. It expires ten minutes after the authorization request.
 
@@ -84,16 +84,17 @@ def _aes_key() -> bytes:
 
 
 def _encrypt(data: bytes) -> str:
-    from Crypto.Cipher import AES
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     nonce = secrets.token_bytes(NONCE_BYTES)
-    ciphertext, tag = AES.new(_aes_key(), AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES).encrypt_and_digest(data)
-    return base64.urlsafe_b64encode(nonce + ciphertext + tag).rstrip(b"=").decode("ascii")
+    sealed = AESGCM(_aes_key()).encrypt(nonce, data, None)  # ciphertext || 16-byte tag
+    return base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
 
 
 def _decrypt(sealed: str) -> bytes:
     """The sealed bytes; ValueError if ``sealed`` was not sealed with our key or was changed."""
-    from Crypto.Cipher import AES
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if not _BASE64URL.match(sealed):
         raise ValueError("not base64url")
@@ -103,9 +104,11 @@ def _decrypt(sealed: str) -> bytes:
         raise ValueError("not base64url") from None
     if len(raw) < NONCE_BYTES + TAG_BYTES:
         raise ValueError("too short")
-    nonce, ciphertext, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
-    # decrypt_and_verify checks the tag before returning anything (ValueError "MAC check failed").
-    return AES.new(_aes_key(), AES.MODE_GCM, nonce=nonce, mac_len=TAG_BYTES).decrypt_and_verify(ciphertext, tag)
+    # The tag is checked before anything is returned.
+    try:
+        return AESGCM(_aes_key()).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], None)
+    except InvalidTag:
+        raise ValueError("MAC check failed") from None
 
 
 def new_interaction(*, client_id: str, redirect_uri: str, state: str, nonce: str, code_challenge: str,

@@ -26,8 +26,9 @@ _cache: dict[str, object] = {}
 @dataclass(frozen=True)
 class SigningKey:
     kid: str
-    private_key: object  # pycryptodome RsaKey (Crypto.PublicKey.RSA)
+    private_key: object  # cryptography's RSAPrivateKey
     public_jwk: dict
+    signer: object  # the same key for joserfc (RSAKey), which signs the ID tokens
 
 
 def clear_cache() -> None:
@@ -66,10 +67,12 @@ def _stored(pk: str, create) -> dict:
 
 
 def _new_signing_key() -> dict:
-    from Crypto.PublicKey import RSA
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
-    key = RSA.generate(2048, e=65537)
-    return {"pem": key.export_key(format="PEM", pkcs=8).decode("ascii")}  # "-----BEGIN PRIVATE KEY-----"
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return {"pem": pem.decode("ascii")}  # "-----BEGIN PRIVATE KEY-----"
 
 
 def _thumbprint(jwk: dict) -> str:
@@ -83,13 +86,16 @@ def signing_key() -> SigningKey:
         cached = _cache.get(SIGNING_KEY_PK)
     if cached is not None:
         return cached
-    from Crypto.PublicKey import RSA
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from joserfc.jwk import RSAKey
 
     payload = _stored(SIGNING_KEY_PK, _new_signing_key)
-    private_key = RSA.import_key(payload["pem"])
-    jwk = {"kty": "RSA", "n": _int_b64url(private_key.n), "e": _int_b64url(private_key.e)}
+    private_key = load_pem_private_key(payload["pem"].encode("ascii"), password=None)
+    numbers = private_key.public_key().public_numbers()
+    jwk = {"kty": "RSA", "n": _int_b64url(numbers.n), "e": _int_b64url(numbers.e)}
     kid = _thumbprint(jwk)
-    key = SigningKey(kid=kid, private_key=private_key, public_jwk={**jwk, "use": "sig", "alg": "RS256", "kid": kid})
+    key = SigningKey(kid=kid, private_key=private_key, public_jwk={**jwk, "use": "sig", "alg": "RS256", "kid": kid},
+                     signer=RSAKey.import_key(payload["pem"]))
     with _lock:
         _cache[SIGNING_KEY_PK] = key
     return key

@@ -1,5 +1,5 @@
 """Authorization codes, the token endpoint (RFC 6749 4.1.3, RFC 7636 4.6) and RS256 ID tokens
-(signed by PyJWT with the pycryptodome RS256 of ``chalicelib.identity.rs256``).
+(signed by joserfc, the relying party's JOSE library, over ``cryptography``).
 
 A code is 256 random bits handed to the client once; only its SHA-256 is stored, with what the
 token endpoint needs, for 60 seconds. Redeeming it deletes the item with a condition, so of two
@@ -29,6 +29,9 @@ ACCESS_TOKEN_SECONDS = 300
 _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 MAX_PARAM = 2000
+UMA_GRANT = "urn:ietf:params:oauth:grant-type:uma-ticket"
+# The one permission the provider's API clients grant: resource scope "access" (what City front ends ask).
+API_PERMISSION = "#access"
 
 
 @dataclass
@@ -65,8 +68,9 @@ def issue_code(interaction: Interaction, identification: Identification) -> str:
             "code_challenge": interaction.code_challenge,
             "nonce": interaction.nonce,
             "auth_time": int(now.timestamp()),
-            "amr": [identification.method],
-            "acr": identification.acr,
+            "amr": identification.amr,
+            "loa": identification.loa,
+            "sid": secrets.token_hex(16),
             "sub": identification.sub,
             "claims": identification.claims,
             "expires_at": now.timestamp() + CODE_SECONDS,
@@ -138,14 +142,18 @@ def _authenticate(form: dict[str, str], authorization: str | None) -> str:
     return client_id
 
 
-def id_token(grant: dict, client_id: str, access_token: str) -> str:
-    import jwt
+def _sign(claims: dict) -> str:
+    """A compact JWS of ``claims``, RS256 with the provider's key (joserfc), ``kid`` in the header."""
+    from joserfc import jwt
 
-    from chalicelib.identity import rs256
-
-    rs256.register()  # jwt.encode's RS256 is pycryptodome's (idempotent: the import did it already)
-    now = int(clock.utcnow().timestamp())
     key = signing_key()
+    return jwt.encode({"alg": "RS256", "typ": "JWT", "kid": key.kid}, claims, key.signer, algorithms=["RS256"])
+
+
+def id_token(grant: dict, client_id: str, access_token: str) -> str:
+    """The ID token in the City broker's vocabulary (docs/identity-provider.md): amr a string, loa,
+    sid; the names; organisations' claims; never the personal identity code."""
+    now = int(clock.utcnow().timestamp())
     digest = hashlib.sha256(access_token.encode("ascii")).digest()
     claims = {
         "iss": settings().oidc_issuer,
@@ -155,24 +163,83 @@ def id_token(grant: dict, client_id: str, access_token: str) -> str:
         "exp": now + ID_TOKEN_SECONDS,
         "auth_time": grant["auth_time"],
         "nonce": grant["nonce"],
+        "sid": grant["sid"],
         "amr": grant["amr"],
-        "acr": grant["acr"],
+        "loa": grant["loa"],
         "at_hash": base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii"),
         **grant["claims"],
     }
-    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+    return _sign(claims)
+
+
+def access_token(grant: dict, client_id: str) -> str:
+    """A signed JWT, as Keycloak's access tokens are: whom it is for, and how strongly identified
+    (what the token exchange and the profile service need). ``typ: Bearer``, ``azp`` the client."""
+    now = int(clock.utcnow().timestamp())
+    return _sign({
+        "iss": settings().oidc_issuer, "sub": grant["sub"], "typ": "Bearer", "azp": client_id,
+        "iat": now, "exp": now + ACCESS_TOKEN_SECONDS, "jti": secrets.token_urlsafe(16),
+        "sid": grant["sid"], "amr": grant["amr"], "loa": grant["loa"], "scope": "openid profile",
+    })
+
+
+def verify(token: str, *, typ: str = "Bearer", audience: str | None = None) -> dict:
+    """The claims of a token this provider signed (an access token or an API token), or TokenError.
+    Times are the provider's clock (``clock.utcnow``), as when it issued them."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
+    invalid = TokenError("invalid_grant", "the bearer token is invalid or expired", 401)
+    try:
+        claims = jwt.decode(token, signing_key().signer, algorithms=["RS256"]).claims
+    except (JoseError, ValueError, TypeError):
+        raise invalid from None
+    if claims.get("iss") != settings().oidc_issuer or not isinstance(claims.get("sub"), str):
+        raise invalid
+    if not isinstance(claims.get("exp"), (int, float)) or claims["exp"] <= clock.utcnow().timestamp():
+        raise invalid
+    if audience is not None and audience not in (claims.get("aud") if isinstance(claims.get("aud"), list) else [claims.get("aud")]):
+        raise invalid
+    if claims.get("typ") != typ:
+        raise TokenError("invalid_grant", "the bearer token is not an access token", 401)
+    return claims
+
+
+def _uma_ticket(form: dict[str, str], authorization: str | None) -> dict:
+    """Keycloak's UMA grant as the City's services use it for API tokens: the person's access token
+    as Bearer, ``audience`` (an API client, e.g. profile-api) and ``permission`` (``#access``)."""
+    scheme, _, bearer = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not bearer.strip():
+        raise TokenError("invalid_client", "a bearer access token is required", 401)
+    claims = verify(bearer.strip())
+    audience, permission = form.get("audience", ""), form.get("permission", "")
+    if audience != settings().profile_api_audience:
+        raise TokenError("invalid_request", "unknown audience")
+    if permission != API_PERMISSION:
+        raise TokenError("access_denied", "not_authorized", 403)
+    now = int(clock.utcnow().timestamp())
+    token = _sign({
+        "iss": settings().oidc_issuer, "aud": audience, "sub": claims["sub"], "typ": "Bearer",
+        "azp": claims.get("azp"), "iat": now, "exp": now + ACCESS_TOKEN_SECONDS, "jti": secrets.token_urlsafe(16),
+        "sid": claims.get("sid"), "amr": claims.get("amr"), "loa": claims.get("loa"),
+        "authorization": {"permissions": [{"scopes": [permission.lstrip("#")], "rsname": "Default Resource"}]},
+    })
+    return {"upgraded": False, "access_token": token, "expires_in": ACCESS_TOKEN_SECONDS,
+            "refresh_expires_in": 0, "token_type": "Bearer", "not-before-policy": 0}
 
 
 def exchange(form: dict[str, str], authorization: str | None) -> dict:
     """The token endpoint: the JSON answer for a valid request, TokenError otherwise."""
     if any(len(value) > MAX_PARAM for value in form.values()):
         raise TokenError("invalid_request", "a parameter is too long")
+    if form.get("grant_type") == UMA_GRANT:
+        return _uma_ticket(form, authorization)
     client_id = _authenticate(form, authorization)
     grant_type = form.get("grant_type")
     if not grant_type:
         raise TokenError("invalid_request", "grant_type is required")
     if grant_type != "authorization_code":
-        raise TokenError("unsupported_grant_type", "only authorization_code is supported")
+        raise TokenError("unsupported_grant_type", "only authorization_code and the UMA grant are supported")
     code, redirect_uri, verifier = form.get("code", ""), form.get("redirect_uri", ""), form.get("code_verifier", "")
     if not code or not redirect_uri or not verifier:
         raise TokenError("invalid_request", "code, redirect_uri and code_verifier are required")
@@ -189,12 +256,12 @@ def exchange(form: dict[str, str], authorization: str | None) -> dict:
         raise TokenError("invalid_grant", "redirect_uri differs from the authorization request")
     if not hmac.compare_digest(pkce_challenge(verifier).encode(), grant["code_challenge"].encode()):
         raise TokenError("invalid_grant", "code_verifier does not match the code_challenge")
-    access_token = secrets.token_urlsafe(32)
+    bearer = access_token(grant, client_id)
     return {
-        "access_token": access_token,
+        "access_token": bearer,
         "token_type": "Bearer",
         "expires_in": ACCESS_TOKEN_SECONDS,
-        "id_token": id_token(grant, client_id, access_token),
+        "id_token": id_token(grant, client_id, bearer),
     }
 
 
@@ -205,22 +272,26 @@ def discovery() -> dict:
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
         "jwks_uri": f"{issuer}/jwks",
+        # RP-initiated logout 1.0: ends this provider's own state in the browser (its /dev-idp cookie).
+        "end_session_endpoint": f"{issuer}/end-session",
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", UMA_GRANT],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "scopes_supported": ["openid", "profile"],
         "claims_supported": [
-            "iss", "aud", "sub", "iat", "exp", "auth_time", "nonce", "amr", "acr", "at_hash",
-            "given_name", "family_name", "name", "national_id",
+            "iss", "aud", "sub", "iat", "exp", "auth_time", "nonce", "sid", "amr", "loa", "at_hash",
+            "given_name", "family_name", "name",
             "business_id", "organisation_name", "organisation_roles",
         ],
         "acr_values_supported": ["personal", "corporate"],
         "ui_locales_supported": ["fi", "sv", "en"],
         "claims_parameter_supported": False,
+        # It keeps no sign-in between authorization requests: every one identifies the person again,
+        # so prompt=login is honoured by construction (prompt=none answers login_required).
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
     }

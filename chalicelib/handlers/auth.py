@@ -22,6 +22,16 @@ log = logging.getLogger("portal.identity")
 FORM = ["application/x-www-form-urlencoded"]
 BINDING_COOKIE = "signin"
 BINDING_SECONDS = 600
+# This browser's last sign-in: "personal" or "corporate", or "login" after a sign-out or a timeout.
+# The next authorization request carries prompt=login after a sign-out, a timeout or a change of
+# customer type, so a shared computer never signs the next person in as the previous one. Not personal data.
+REAUTH_COOKIE = "reauth"
+REAUTH_SECONDS = 30 * 24 * 3600
+
+
+def _prompt_login(page, customer: str) -> bool:
+    last = page.request.cookies.get(REAUTH_COOKIE)
+    return last == "login" or (last in ("personal", "corporate") and last != customer)
 
 
 @bp.route("/sign-in", methods=["GET"])
@@ -56,6 +66,7 @@ def start(page):
             customer=customer,
             return_path=safe_return_path(page.request.query.get("next"), default="/"),
             language=page.language,
+            prompt_login=_prompt_login(page, customer),
         )
     except ProviderUnavailable as unavailable:
         log.error("identity provider unavailable: %s", unavailable)
@@ -69,28 +80,78 @@ def start(page):
 def callback(page):
     from chalicelib import sessions
     from chalicelib.identity import profiles
-    from chalicelib.identity.signin import SignInFailed, complete_sign_in
+    from chalicelib.identity.signin import Repeat, SignInFailed, complete_sign_in, record_completion
     from chalicelib.privacy import audit
 
     page.cookies.append(clear_cookie(BINDING_COOKIE, page.request.base_path))
+    binding = page.request.cookies.get(BINDING_COOKIE)
+    current = sessions.hash_of(page.request.cookies[sessions.COOKIE]) if page.session is not None else None
     try:
-        identity, return_path = complete_sign_in(page.request.query, page.request.cookies.get(BINDING_COOKIE))
+        outcome = complete_sign_in(page.request.query, binding, current)
     except SignInFailed as failed:
+        log.warning("sign-in refused: %s", failed.reason)  # the reason only: no personal data
         audit.sign_in(None, "unknown", success=False, reason=failed.reason)
+        if failed.reason == "profile-unavailable":  # ours to fix, not the person's: try again later
+            return page.render("auth/failed.html", status=503, reason=failed.reason, headers={"Retry-After": "60"})
         return page.render("auth/failed.html", status=400, reason=failed.reason)
+    if isinstance(outcome, Repeat):  # the same callback again: where the first went, same session
+        if outcome.session_token:
+            page.cookies.append(cookie(sessions.COOKIE, outcome.session_token, page.request.base_path))
+        return page.response("", status=303, headers={"Location": outcome.destination, "Content-Type": "text/plain"})
+    identity, return_path = outcome.identity, outcome.return_path
     if page.session is not None:  # a new id at every sign-in
         sessions.destroy(page.session)
     profile_id = profiles.find_profile_id(identity)
     person = sessions.person_hash(identity.customer, profile_id, identity.full_name) if profile_id else None
     if _keep_resume_for(page, person) is False and _form_page(return_path):
         return_path = "/"  # someone else's timed-out form: nothing of it, not even its page
-    token, _ = sessions.create_session(identity, profile_id, return_path)
+    provider = sessions.ProviderSession(outcome.id_token, outcome.sid, outcome.sub)
+    token, _ = sessions.create_session(identity, profile_id, return_path, provider)
     page.cookies.append(cookie(sessions.COOKIE, token, page.request.base_path))
-    if profile_id is None:
-        return page.redirect("/register")
-    profiles.record_sign_in(profile_id, identity.method)
-    audit.sign_in(profile_id, identity.method, success=True)
-    return page.redirect(return_path)
+    page.cookies.append(cookie(REAUTH_COOKIE, identity.customer, page.request.base_path, max_age=REAUTH_SECONDS))
+    response = page.redirect("/register") if profile_id is None else page.redirect(return_path)
+    record_completion(outcome, session_token=token, destination=response.headers["Location"], browser_binding=binding)
+    if profile_id is not None:
+        profiles.record_sign_in(profile_id, identity.method)
+        audit.sign_in(profile_id, identity.method, success=True)
+    return response
+
+
+@bp.route("/auth/backchannel-logout", methods=["POST"], content_types=FORM)
+def backchannel_logout():
+    """OpenID Connect Back-Channel Logout 1.0: the provider ends its session; the portal ends the
+    sessions it made from it. Register this address as the client's backchannel_logout_uri."""
+    from urllib.parse import parse_qs
+
+    from chalicelib import sessions
+    from chalicelib.identity import oidc
+    from chalicelib.identity.http import ProviderUnavailable
+
+    headers = {"Cache-Control": "no-store"}
+    raw = bp.current_request.raw_body or b""
+    values = parse_qs(raw.decode("utf-8", "replace")).get("logout_token") if len(raw) <= 16384 else None
+    if not values or len(values) != 1:
+        log.warning("back-channel logout refused: no logout_token")
+        return json_response({"error": "invalid_request"}, 400, headers=headers)
+    try:
+        claims = oidc.verify_logout_token(values[0])
+    except oidc.TokenRejected as rejected:
+        log.warning("back-channel logout refused: %s", rejected)
+        return json_response({"error": "invalid_request"}, 400, headers=headers)
+    except ProviderUnavailable as unavailable:
+        log.error("back-channel logout: identity provider unavailable: %s", unavailable)
+        return json_response({"error": "temporarily_unavailable"}, 503, headers=headers)
+    ended = sessions.end_provider_sessions(sid=claims.get("sid"), sub=claims.get("sub") if not claims.get("sid") else None)
+    log.info("back-channel logout: %d session(s) ended", ended)
+    return json_response({}, 200, headers=headers)
+
+
+@bp.route("/auth/jwks", methods=["GET"])
+def jwks():
+    """The portal's public key for private_key_jwt client authentication (an empty set otherwise)."""
+    from chalicelib.identity import oidc
+
+    return json_response(oidc.public_jwks(), 200, headers={"Cache-Control": "public, max-age=300"})
 
 
 def _form_page(path: str) -> bool:
@@ -123,6 +184,8 @@ def _leave_nothing(page, *, keep_resume: bool = False) -> None:
     names = [sessions.COOKIE, BINDING_COOKIE] + ([] if keep_resume else [resume.COOKIE])
     cleared = {c.split("=", 1)[0] for c in page.cookies if "Max-Age=0" in c}
     page.cookies.extend(clear_cookie(name, page.request.base_path) for name in names if name not in cleared)
+    if not any(c.startswith(f"{REAUTH_COOKIE}=") for c in page.cookies):  # the next sign-in asks again
+        page.cookies.append(cookie(REAUTH_COOKIE, "login", page.request.base_path, max_age=REAUTH_SECONDS))
 
 
 # "cookies" is left out on purpose: it would also clear the language and text-size cookies, the
@@ -179,16 +242,38 @@ def cancel_registration(page):
 @bp.route("/sign-out", methods=["POST"], content_types=FORM)
 @page_view(bp)
 def sign_out(page):
+    """End the portal's session and, where the provider publishes end_session_endpoint, the
+    provider's too (RP-initiated logout 1.0), landing on the signed-out page either way."""
     from chalicelib import sessions
     from chalicelib.forms import resume
 
+    id_token = None
     if page.session is not None:
+        id_token = page.session.record.id_token
         sessions.destroy(page.session)
     else:
         sessions.forget(page.request.cookies.get(sessions.COOKIE))  # a timed-out marker
     resume.discard(page.request.cookies.get(resume.COOKIE))
     _leave_nothing(page)
+    provider_logout = _end_session_url(page, id_token)
+    if provider_logout:
+        return page.response("", status=303, headers={"Location": provider_logout, "Content-Type": "text/plain"})
     return page.redirect("/signed-out")
+
+
+def _end_session_url(page, id_token: str | None) -> str | None:
+    import secrets
+
+    from chalicelib.identity import oidc
+    from chalicelib.identity.http import ProviderUnavailable
+
+    if not id_token:
+        return None  # nothing to hint with (a timed-out session): prompt=login covers the next sign-in
+    try:
+        return oidc.end_session_url(id_token_hint=id_token, state=secrets.token_urlsafe(16), language=page.language)
+    except ProviderUnavailable as unavailable:
+        log.error("identity provider unavailable at sign-out: %s", unavailable)
+        return None
 
 
 @bp.route("/signed-out", methods=["GET"])

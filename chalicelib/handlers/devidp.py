@@ -118,6 +118,24 @@ def token():
 # Screens
 
 
+@bp.route("/end-session", methods=["GET"])
+@page_view(bp)
+def end_session(page):
+    """RP-initiated logout 1.0: forget this browser's interaction (the /dev-idp cookie) and go back
+    to the registered post_logout_redirect_uri with ``state``. The provider keeps no other session."""
+    from chalicelib.devidp.authorize import client_redirect
+
+    query = page.request.query
+    page.cookies.append(_cookie(page, "", 0))
+    target = query.get("post_logout_redirect_uri")
+    client_id = query.get("client_id")
+    if target != settings().post_logout_redirect_uri or (client_id and client_id != settings().oidc_client_id):
+        return _error_page(page, "request", description="post_logout_redirect_uri is not registered")
+    state = query.get("state")
+    location = client_redirect(target, **({"state": state[:200]} if state else {}))
+    return page.response("", status=303, headers={"Location": location, "Content-Type": "text/plain"})
+
+
 def idp_page(fn):
     """page_view, plus: a missing, forged or expired interaction gets its own clear page."""
 

@@ -4,8 +4,11 @@ Access patterns:
 - every request with a session cookie: GetItem sessions[sha256(cookie)]; UpdateItem at most once a
   minute to slide the idle expiry; DeleteItem at sign-out; at expiry one UpdateItem makes the item
   a timed-out marker for an hour (the person's hash only), then DeleteItem.
-- sign-in: PutItem login transaction keyed by sha256(state); the callback reads it and deletes it
-  with a condition, so a replayed callback finds nothing.
+- sign-in: PutItem login transaction keyed by sha256(state); the callback claims it with a
+  conditional UpdateItem (only one callback completes it) and records the outcome on it for five
+  minutes, so the same callback arriving again in the same browser lands where the first went.
+- back-channel logout: Query by-provider-session (the provider's ``sid``, keyed hash) or
+  by-provider-subject (its ``sub``, keyed hash), then DeleteItem each session found. No Scan.
 """
 from __future__ import annotations
 
@@ -23,6 +26,26 @@ class ByProfileIndex(GlobalSecondaryIndex):
         projection = KeysOnlyProjection()
 
     profile_id = UnicodeAttribute(hash_key=True)
+
+
+class ByProviderSessionIndex(GlobalSecondaryIndex):
+    """The portal sessions of one provider session (back-channel logout with ``sid``)."""
+
+    class Meta:
+        index_name = "by-provider-session"
+        projection = KeysOnlyProjection()
+
+    provider_session = UnicodeAttribute(hash_key=True)
+
+
+class ByProviderSubjectIndex(GlobalSecondaryIndex):
+    """The portal sessions of one provider subject (back-channel logout with ``sub`` only)."""
+
+    class Meta:
+        index_name = "by-provider-subject"
+        projection = KeysOnlyProjection()
+
+    provider_subject = UnicodeAttribute(hash_key=True)
 
 
 class SessionModel(PortalModel):
@@ -49,7 +72,15 @@ class SessionModel(PortalModel):
     # Only on a timed-out marker (a session found expired, kept one hour for a resume stash):
     timed_out_at = UTCDateTimeAttribute(null=True)
     person_hash = UnicodeAttribute(null=True)  # sessions.person_hash(...) of the timed-out session
+    # RP-initiated logout's id_token_hint: the ID token as the provider signed it, server-side only
+    # (never in a cookie); removed on a timed-out marker.
+    id_token = UnicodeAttribute(null=True)
+    # Keyed hashes (identity pepper) of the provider's issuer + sid and issuer + sub: back-channel logout.
+    provider_session = UnicodeAttribute(null=True)
+    provider_subject = UnicodeAttribute(null=True)
     by_profile = ByProfileIndex()
+    by_provider_session = ByProviderSessionIndex()
+    by_provider_subject = ByProviderSubjectIndex()
 
 
 class LoginTransactionModel(PortalModel):
@@ -63,6 +94,14 @@ class LoginTransactionModel(PortalModel):
     customer = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    # Set by the one callback that completes the flow (a conditional update: a double submit waits).
+    claimed_at = UTCDateTimeAttribute(null=True)
+    # After success, for the same callback arriving again in the same browser: where the first went,
+    # the session's hash, and its cookie value sealed with the browser binding (which only the browser has).
+    completed_at = UTCDateTimeAttribute(null=True)
+    destination = UnicodeAttribute(null=True)
+    session_hash = UnicodeAttribute(null=True)
+    sealed_session = UnicodeAttribute(null=True)
 
 
 class PostStashModel(PortalModel):

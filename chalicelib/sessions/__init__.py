@@ -90,10 +90,27 @@ class Session:
         return bool(token) and hmac.compare_digest(str(token).encode(), self.csrf_token.encode())
 
 
-def create_session(identity: Identity, profile_id: str | None, return_path: str = "/") -> tuple[str, Session]:
+def provider_hash(kind: str, value: str) -> str:
+    """A keyed hash of the provider's ``sid`` or ``sub`` (with its issuer): the back-channel logout's lookup."""
+    subject = f"{settings().oidc_issuer}\n{kind}\n{value}"
+    return hmac.new(settings().identity_pepper.encode(), subject.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class ProviderSession:
+    """What signing out at the provider needs: the ID token (id_token_hint), its ``sid`` and ``sub``."""
+
+    id_token: str | None = None
+    sid: str | None = None
+    sub: str | None = None
+
+
+def create_session(identity: Identity, profile_id: str | None, return_path: str = "/",
+                   provider: ProviderSession | None = None) -> tuple[str, Session]:
     """A new session (a new id: never reuse one from before the sign-in). Returns the cookie value."""
     from chalicelib.models.session import SessionModel
 
+    provider = provider or ProviderSession()
     config = settings()
     token = secrets.token_urlsafe(32)  # 256 bits
     now = clock.utcnow()
@@ -115,6 +132,9 @@ def create_session(identity: Identity, profile_id: str | None, return_path: str 
         idle_expires_at=min(absolute, now + timedelta(seconds=config.session_idle_seconds)),
         absolute_expires_at=absolute,
         expires_at=absolute,
+        id_token=provider.id_token,
+        provider_session=provider_hash("sid", provider.sid) if provider.sid else None,
+        provider_subject=provider_hash("sub", provider.sub) if provider.sub else None,
     )
     record.save(condition=SessionModel.session_hash.does_not_exist())
     return token, Session(record)
@@ -168,6 +188,9 @@ def _mark_timed_out(record, now: datetime) -> str | None:
         SessionModel.person_hash.set(person),
         SessionModel.csrf_token.set(secrets.token_urlsafe(32)),
         SessionModel.pending_identity.remove(),
+        SessionModel.id_token.remove(),
+        SessionModel.provider_session.remove(),
+        SessionModel.provider_subject.remove(),
         SessionModel.organisation_name.remove(),
         SessionModel.business_id.remove(),
         SessionModel.roles.set([]),
@@ -195,6 +218,28 @@ def complete_registration(session: Session, profile_id: str) -> None:
 
 def destroy(session: Session) -> None:
     session.record.delete()
+
+
+def end_provider_sessions(*, sid: str | None, sub: str | None) -> int:
+    """Back-channel logout: delete the sessions of a provider session (``sid``) or, without one, of
+    its subject (``sub``). Queries a keys-only index, never a Scan. Returns how many ended."""
+    from chalicelib.models.session import SessionModel
+
+    if sid:
+        found = SessionModel.by_provider_session.query(provider_hash("sid", sid))
+    elif sub:
+        found = SessionModel.by_provider_subject.query(provider_hash("sub", sub))
+    else:
+        return 0
+    ended = 0
+    for item in found:
+        SessionModel(session_hash=item.session_hash).delete()
+        ended += 1
+    return ended
+
+
+def hash_of(token: str) -> str:
+    return _hash(token)
 
 
 def forget(token: str | None) -> None:

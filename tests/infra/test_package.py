@@ -14,7 +14,7 @@ import pytest
 from infra.runtime import run, runtime_sdk_dir, unpack
 from tests.infra.conftest import ROOT, code_asset
 
-MAX_ZIPPED_MB = 10  # issue 7's goal; docs/benchmarks.md has the measured size
+MAX_ZIPPED_MB = 15  # issue 7 set 10; issue 14 raised it for the relying party library (docs/identity.md); docs/benchmarks.md has the measured size
 
 
 def _proxy_event(resource: str, path: str, query: dict | None = None, params: dict | None = None) -> dict:
@@ -51,17 +51,30 @@ checks = {
     "mobile": validators.finnish_mobile("040 123 4567".replace("040", "+35840")),
     "email": validators.email("Asiakas@Example.fi"),
 }
-# RS256 (pycryptodome under PyJWT) and the development provider's AES-GCM sealing.
-import jwt
+# The development provider's RS256 ID token (joserfc) and AES-GCM sealing (cryptography).
+from joserfc import jwt as jose
+from joserfc.jwk import RSAKey
 from chalicelib.devidp import interaction, keys
-from chalicelib.identity import rs256
-rs256.register()
 key = keys.signing_key()
-token = jwt.encode({"sub": "package"}, key.private_key, algorithm="RS256", headers={"kid": key.kid})
-checks["rs256"] = jwt.decode(token, rs256.RS256.from_jwk(key.public_jwk), algorithms=["RS256"])["sub"]
+token = jose.encode({"alg": "RS256", "kid": key.kid}, {"sub": "package"}, key.signer, algorithms=["RS256"])
+checks["rs256"] = jose.decode(token, RSAKey.import_key(key.public_jwk), algorithms=["RS256"]).claims["sub"]
 sealed = interaction.seal(interaction.new_interaction(client_id="c", redirect_uri="r", state="s", nonce="n",
                                                       code_challenge="x", acr="personal"))
 checks["sealed"] = interaction.unseal(sealed).state
+# The relying party's libraries (Authlib over joserfc over cryptography): an ES256 and a PS256 ID
+# token verified and its claims checked as a sign-in does, a client assertion signed (private_key_jwt).
+from joserfc.jwk import ECKey
+from chalicelib.identity import oidc
+for alg, jwk in (("ES256", ECKey.generate_key("P-256")), ("PS256", RSAKey.generate_key(2048))):
+    signed = jose.encode({"alg": alg, "kid": "k"}, {"iss": "i", "aud": "c", "sub": alg, "iat": 1, "exp": 2**31,
+                                                      "nonce": "n"}, jwk, algorithms=[alg])
+    token = jose.decode(signed, jwk, algorithms=[alg])
+    oidc._id_token_claims_class()(token.claims, token.header, {"iss": {"value": "i"}}, {"nonce": "n", "client_id": "c"}).validate()
+    checks[alg] = token.claims["sub"]
+from authlib.oauth2.auth import ClientAuth
+from authlib.oauth2.rfc7523 import PrivateKeyJWT
+_, _, body = ClientAuth("c", ECKey.generate_key("P-256"), PrivateKeyJWT(alg="ES256")).prepare("POST", "https://t/token", {}, "")
+checks["private_key_jwt"] = "client_assertion=" in body
 # Each AWS service the portal calls, through the package's trimmed SDK, against moto's server.
 from chalicelib.clients import client
 s3, ses, sns = client("s3"), client("ses"), client("sns")
@@ -230,7 +243,7 @@ def test_the_unpacked_package_renders_pages_on_its_own(package):
     assert f'<link rel="icon" href="/api/static/{manifest["favicon.svg"]}"' in front["body"]
     assert result["checks"] == {"identity code": "210281-9988", "business id": "0201256-6",
                                 "mobile": "+358401234567", "email": "Asiakas@example.fi",
-                                "rs256": "package", "sealed": "s", "s3": "stored", "ses": True, "sns": True,
+                                "rs256": "package", "ES256": "ES256", "PS256": "PS256", "private_key_jwt": True, "sealed": "s", "s3": "stored", "ses": True, "sns": True,
                                 "catalogue snapshot": True}
     logs = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     requests = [line for line in logs if line.get("message") == "request"]

@@ -55,6 +55,10 @@ MATRIX = [
     ("GET", "/sign-in", "/sign-in", None, web(200, 303)),
     ("GET", "/sign-in/start", "/sign-in/start?customer=personal", None, same(303)),
     ("GET", "/auth/callback", "/auth/callback?state=forged&code=x", None, same(400)),
+    # Machine endpoints of the identity provider: back-channel logout (a logout token or 400), the
+    # portal's public key set for private_key_jwt (public; empty unless that method is configured).
+    ("POST", "/auth/backchannel-logout", "/auth/backchannel-logout", {"logout_token": "x.y.z"}, same(400)),
+    ("GET", "/auth/jwks", "/auth/jwks", None, same(200)),
     ("GET", "/register", "/register", None, same(303)),
     ("POST", "/register", "/register", {"email": "x@example.fi"}, same(303)),
     ("POST", "/register/cancel", "/register/cancel", {}, same(303)),
@@ -106,9 +110,14 @@ MATRIX = [
     # The development identity provider (not in prod): the same for everyone.
     ("GET", "/dev-idp/.well-known/openid-configuration", "/dev-idp/.well-known/openid-configuration", None, same(200)),
     ("GET", "/dev-idp/jwks", "/dev-idp/jwks", None, same(200)),
+    ("GET", "/dev-idp/end-session", "/dev-idp/end-session", None, same(400)),
     ("GET", "/dev-idp/authorize", "/dev-idp/authorize", None, same(400)),
     ("POST", "/dev-idp/authorize", "/dev-idp/authorize", {}, same(400)),
     ("POST", "/dev-idp/token", "/dev-idp/token", {"grant_type": "authorization_code", "code": "x"}, same(401)),
+    # The profile service's stand-in (not in prod): no profile for a session or without a token
+    # (200 with myProfile null); a division key is no API token of the provider (401).
+    ("POST", "/dev-profile/graphql", "/dev-profile/graphql", {"query": "{ myProfile { id } }"},
+     {"anon": 200, "A": 200, "B": 200, "M": 200, "DX": 401, "DY": 401}),
 ]
 DEV_IDP_SCREENS = ["/dev-idp/start", "/dev-idp/bank", "/dev-idp/bank/{bank_key}", "/dev-idp/card", "/dev-idp/katso", "/dev-idp/mobile"]
 for screen in DEV_IDP_SCREENS:
@@ -136,6 +145,12 @@ def world(aws, client, monkeypatch):
     from chalicelib.identity.claims import identity_from_claims
     from chalicelib.identity.profiles import ContactForm, get_profile, register
 
+    from chalicelib.config import settings
+    from tests.conftest import FAKE_PROVIDER_METHODS
+
+    # The claims are tests/fake_idp.py's: configured as the idp fixture configures the mapping.
+    monkeypatch.setattr(settings(), "identity_claim_personal_identity_code", "national_id")
+    monkeypatch.setattr(settings(), "identity_methods", FAKE_PROVIDER_METHODS)
     people = {}
     for role, claims in (("A", NORDEA_TESTAAJA), ("B", CUSTOMER_B), ("M", ORGANISATION_USER)):
         identity = identity_from_claims(claims)
@@ -188,7 +203,7 @@ def _request(client, world, role, method, path, body):
     if method == "GET":
         return client.get(path, headers=headers)
     fields = {k: (v if v != "{token}" else "f" * 32) for k, v in (body or {}).items()}
-    if path.startswith("/api/"):
+    if path.startswith(("/api/", "/dev-profile/")):
         headers["Content-Type"] = "application/json"
         return client.post(path, headers=headers, body=json.dumps(fields))
     if role in world["people"]:

@@ -9,6 +9,7 @@ import html
 import json
 import re
 import secrets
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -150,7 +151,31 @@ def tokens_for(flow: Flow, response, leeway: float = 0) -> dict:
     assert answer.headers["Cache-Control"] == "no-store"
     body = json.loads(answer.body)
     assert body["token_type"] == "Bearer" and body["expires_in"] > 0 and body["access_token"]
+    flow.access_token = body["access_token"]
     return verified_claims(flow.client, body["id_token"], flow.nonce, leeway)
+
+
+def api_token(client, access_token: str, audience: str = "profile-api", permission: str = "#access"):
+    """The City's services' token exchange (Keycloak's UMA grant) at the provider's token endpoint."""
+    return client.post("/dev-idp/token", body=urlencode({
+        "grant_type": "urn:ietf:params:oauth:grant-type:uma-ticket", "audience": audience, "permission": permission,
+    }), headers={"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Bearer {access_token}"})
+
+
+PROFILE_QUERY = ("query { myProfile { verifiedPersonalInformation { firstName lastName "
+                 "nationalIdentificationNumber } } }")
+
+
+def profile_code(flow) -> str | None:
+    """The personal identity code as the portal reads it: not from the ID token but from the
+    profile service's stand-in, with the API token exchanged for the sign-in's access token."""
+    exchanged = api_token(flow.client, flow.access_token)
+    assert exchanged.status_code == 200, exchanged.body
+    answer = flow.client.post("/dev-profile/graphql", body=json.dumps({"query": PROFILE_QUERY}), headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {json.loads(exchanged.body)['access_token']}"})
+    assert answer.status_code == 200, answer.body
+    profile = json.loads(answer.body)["data"]["myProfile"]
+    return profile and profile["verifiedPersonalInformation"]["nationalIdentificationNumber"]
 
 
 @pytest.fixture
@@ -186,8 +211,10 @@ def test_discovery_describes_the_provider(client):
     assert doc["scopes_supported"] == ["openid", "profile"]
     assert doc["acr_values_supported"] == ["personal", "corporate"]
     assert doc["ui_locales_supported"] == ["fi", "sv", "en"]
-    for claim in ("sub", "nonce", "amr", "acr", "national_id", "business_id", "organisation_roles"):
+    for claim in ("sub", "nonce", "sid", "amr", "loa", "given_name", "business_id", "organisation_roles"):
         assert claim in doc["claims_supported"]
+    assert "national_id" not in doc["claims_supported"]  # the profile service has it (docs/identity-provider.md)
+    assert doc["grant_types_supported"] == ["authorization_code", "urn:ietf:params:oauth:grant-type:uma-ticket"]
 
 
 def test_jwks_publishes_the_rsa_signing_key(client):
@@ -207,8 +234,9 @@ def test_jwks_publishes_the_rsa_signing_key(client):
 def test_bank_access_codes_end_to_end(client):
     flow, response = identify_with_bank(client)
     claims = tokens_for(flow, response)
-    assert claims["amr"] == ["bank"] and claims["acr"] == "personal"
-    assert claims["national_id"] == NORDEA_TESTAAJA
+    assert claims["amr"] == "suomi_fi" and claims["loa"] == "substantial" and claims["sid"]
+    assert "acr" not in claims and "national_id" not in claims
+    assert profile_code(flow) == NORDEA_TESTAAJA
     assert claims["given_name"] == "Portaalia Nordea" and claims["family_name"] == "Testaaja"
     assert claims["name"] == "Portaalia Nordea Testaaja"
     assert NORDEA_TESTAAJA not in claims["sub"] and "210281" not in claims["sub"]
@@ -235,7 +263,8 @@ def test_the_method_choice_and_the_list_of_banks(client):
 @pytest.mark.parametrize(("user_id", "national_id"), [("234567", "150376-904V"), ("345678", "080885-912Y")])
 def test_every_test_person_in_any_bank(client, bank, user_id, national_id):
     flow, response = identify_with_bank(client, bank=bank, user_id=user_id)
-    assert tokens_for(flow, response)["national_id"] == national_id
+    tokens_for(flow, response)
+    assert profile_code(flow) == national_id
 
 
 def test_the_code_tabs_change_the_help_text_without_javascript(client):
@@ -287,7 +316,7 @@ def test_certificate_card_end_to_end_and_a_wrong_pin(client):
     nothing = text(flow.post("/card", action="ok", pin="1234"))
     assert "Choose the certificate with your name on it." in nothing
     claims = tokens_for(flow, flow.post("/card", action="ok", certificate="asa-testare", pin="1234"))
-    assert claims["amr"] == ["card"] and claims["national_id"] == "150376-904V"
+    assert claims["amr"] == "suomi_fi" and profile_code(flow) == "150376-904V"
     assert claims["given_name"] == "Åsa Kristina"
 
 
@@ -315,7 +344,7 @@ def test_mobile_certificate_end_to_end(client, at):
     assert "+358401230001" not in page and "0401230001" not in page  # sealed, not in the page source
     at(60)
     claims = tokens_for(flow, flow.post("/mobile", action="confirm"), leeway=600)
-    assert claims["amr"] == ["mobile"] and claims["national_id"] == NORDEA_TESTAAJA
+    assert claims["amr"] == "suomi_fi" and profile_code(flow) == NORDEA_TESTAAJA
 
 
 INTERRUPTED = ("The identification with mobile ID was interrupted. The duration of the event exceeded "
@@ -334,7 +363,8 @@ def test_mobile_certificate_times_out(client, at):
     assert "Identify yourself using mobile phone" in text(flow.post("/mobile"))
     flow.post("/mobile", action="send", phone="+358401230002")
     at(settings().dev_idp_mobile_timeout_seconds + 30)
-    assert tokens_for(flow, flow.post("/mobile", action="confirm"), leeway=600)["national_id"] == "150376-904V"
+    tokens_for(flow, flow.post("/mobile", action="confirm"), leeway=600)
+    assert profile_code(flow) == "150376-904V"
 
 
 def test_the_number_that_never_answers(client):
@@ -403,8 +433,9 @@ def test_two_people_of_one_organisation_get_the_same_business_id(client):
     assert user_claims["organisation_roles"] == ["user"]
     assert main_claims["sub"] != user_claims["sub"]
     for claims in (main_claims, user_claims):
-        assert claims["amr"] == ["katso"] and claims["acr"] == "corporate"
+        assert claims["amr"] == "katso" and claims["loa"] == "substantial" and "acr" not in claims
         assert "national_id" not in claims
+    assert profile_code(user_flow) is None  # an organisation identification has no personal profile
     # Nordea Testaaja acts for Testiyritys Oy.
     assert main_claims["name"] == "Portaalia Nordea Testaaja"
 
@@ -632,3 +663,87 @@ def test_only_a_hash_of_the_code_is_stored(client):
     stored = [item.pk for item in DevIdpModel.scan()]
     assert f"code#{hashlib.sha256(code.encode()).hexdigest()}" in stored
     assert not any(code in pk for pk in stored)
+
+
+# --- the token exchange for API tokens and the profile service's stand-in ------------------------
+
+
+def _graphql(client, query, token=None):
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    answer = client.post("/dev-profile/graphql", body=json.dumps({"query": query}), headers=headers)
+    return answer.status_code, json.loads(answer.body)
+
+
+def test_the_uma_grant_answers_an_api_token_for_profile_api(client):
+    flow, response = identify_with_bank(client)
+    claims = tokens_for(flow, response)
+    answer = api_token(client, flow.access_token)
+    assert answer.status_code == 200
+    body = json.loads(answer.body)
+    assert body["token_type"] == "Bearer" and body["upgraded"] is False
+    issued = jwt.decode(body["access_token"], key=jwt.PyJWK(json.loads(client.get("/dev-idp/jwks").body)["keys"][0],
+                        algorithm="RS256"), algorithms=["RS256"], audience="profile-api", issuer=ISSUER)
+    assert issued["sub"] == claims["sub"] and issued["loa"] == "substantial"
+    assert issued["authorization"]["permissions"][0]["scopes"] == ["access"]
+
+
+@pytest.mark.parametrize(("authorization", "fields", "status", "error"), [
+    (None, {}, 401, "invalid_client"),  # no bearer token
+    ("Bearer not-a-token", {}, 401, "invalid_grant"),
+    ("access", {"audience": "another-api"}, 400, "invalid_request"),
+    ("access", {"permission": "#admin"}, 403, "access_denied"),
+])
+def test_the_uma_grant_refuses(client, authorization, fields, status, error):
+    flow, response = identify_with_bank(client)
+    tokens_for(flow, response)
+    form = {"grant_type": "urn:ietf:params:oauth:grant-type:uma-ticket", "audience": "profile-api",
+            "permission": "#access", **fields}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if authorization:
+        headers["Authorization"] = f"Bearer {flow.access_token}" if authorization == "access" else authorization
+    answer = client.post("/dev-idp/token", body=urlencode(form), headers=headers)
+    assert answer.status_code == status and json.loads(answer.body)["error"] == error
+
+
+def test_the_profile_stand_in_answers_the_real_query_shape(client):
+    flow, response = identify_with_bank(client, user_id="234567")
+    tokens_for(flow, response)
+    token = json.loads(api_token(client, flow.access_token).body)["access_token"]
+    status, body = _graphql(client, "query VerifiedPersonalInformation { myProfile { id verifiedPersonalInformation "
+                                    "{ firstName lastName givenName nationalIdentificationNumber } } }", token)
+    assert status == 200 and "errors" not in body
+    assert body["data"]["myProfile"]["verifiedPersonalInformation"] == {
+        "firstName": "Åsa Kristina", "lastName": "Söderström-Testare", "givenName": "Åsa",
+        "nationalIdentificationNumber": "150376-904V"}
+    status, body = _graphql(client, "{ myProfile { socialSecurityNumber } }", token)
+    assert body["errors"][0]["message"] == 'Cannot query field "socialSecurityNumber" on type "ProfileNode".'
+
+
+def test_the_profile_stand_in_releases_nothing_below_substantial(client):
+    from chalicelib.devidp import identities, tokens
+
+    sub = identities.subject("person:210281-9988")
+    low = tokens._sign({"iss": ISSUER, "aud": "profile-api", "sub": sub, "typ": "Bearer", "loa": "low",
+                        "iat": int(time.time()), "exp": int(time.time()) + 60})
+    status, body = _graphql(client, PROFILE_QUERY, low)
+    assert status == 200 and body["data"]["myProfile"]["verifiedPersonalInformation"] is None
+    assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED_ERROR"
+    assert "210281" not in json.dumps(body)
+
+
+def test_the_profile_stand_in_needs_a_token_for_itself(client):
+    flow, response = identify_with_bank(client)
+    tokens_for(flow, response)
+    status, body = _graphql(client, PROFILE_QUERY)  # anonymous: no profile
+    assert status == 200 and body["data"]["myProfile"] is None
+    assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED_ERROR"
+    status, _ = _graphql(client, PROFILE_QUERY, flow.access_token)  # the sign-in's token, not an API token
+    assert status == 401
+
+
+def test_the_profile_stand_in_refuses_to_run_in_prod(monkeypatch):
+    from chalicelib.handlers import devprofile
+
+    monkeypatch.setattr(settings(), "stage", "prod")
+    with pytest.raises(RuntimeError):
+        devprofile.register(object())

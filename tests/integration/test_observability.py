@@ -99,7 +99,8 @@ def test_no_personal_data_reaches_a_log_line(client, idp, capsys, caplog, monkey
     assert len(requests) >= 12 and all(line["correlation_id"] and line["route"].startswith("/") for line in requests)
     errors = [line for line in lines if line.get("exception_name") == "ValueError"]
     assert errors and "Traceback" in errors[0]["exception"] and "builtins.ValueError" in errors[0]["exception"]
-    assert any(line.get("message", "").startswith("sign-in rejected") for line in lines)
+    assert any(line.get("message", "").startswith("sign-in refused: invalid-identity") for line in lines)
+    assert any(line.get("message") == "sign-in refused: invalid-identity" for line in lines)  # the reason line
     metrics = _emf(lines)
     stage = (("service", "city-eservices"), ("stage", "test"))
     assert metrics[("SignIns", tuple(sorted(stage + (("method", "bank"),))))] >= 1

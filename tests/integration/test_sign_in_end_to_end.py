@@ -15,8 +15,9 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 @pytest.fixture
 def portal(client, monkeypatch):
-    """Route the relying party's HTTP calls (discovery, JWKS, token) to the same app in process."""
-    from chalicelib.identity import http, oidc
+    """Route the relying party's HTTP calls (discovery, JWKS, token) and the profile-service client's
+    (token exchange, GraphQL) to the same app in process: the default configuration, end to end."""
+    from chalicelib.identity import http, oidc, profile_service
 
     base = settings().public_base_url
 
@@ -26,7 +27,12 @@ def portal(client, monkeypatch):
         answer = client.get(path, headers=headers) if method == "GET" else client.post(path, body=body, headers=headers)
         return http.HttpResponse(answer.status_code, answer.body)
 
+    def profile_transport(method, url, body, headers, timeout):
+        answer = transport(method, url, body, headers)
+        return profile_service.Answer(answer.status, answer.body)
+
     monkeypatch.setattr(http, "transport", transport)
+    monkeypatch.setattr(profile_service, "transport", profile_transport)
     oidc.clear_cache()
     yield client
     oidc.clear_cache()
@@ -98,6 +104,9 @@ METHODS = {
     "katso": ("corporate", [("/katso", {"action": "ok", "username": "testiyritys-kayttaja", "password": "katso1234"})],
               "You are acting for Testiyritys Oy (Business ID "),
 }
+# The development provider speaks the City broker's vocabulary: Suomi.fi's tools all say
+# amr "suomi_fi" (the portal's "eid"); Katso is the organisation identification.
+PORTAL_METHOD = {"bank": "eid", "mobile": "eid", "card": "eid", "katso": "organisation"}
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
@@ -113,7 +122,76 @@ def test_every_identification_method_signs_in_to_the_portal(portal, method):
     from chalicelib.models.identity import ProfileModel
 
     (profile,) = list(ProfileModel.scan())  # scan-ok: test inspection
-    assert profile.last_login_method == method
+    assert profile.last_login_method == PORTAL_METHOD[method]
+    if customer == "personal":  # the code came from the profile service's stand-in, not a claim
+        from chalicelib.devidp.identities import PERSONS
+        from chalicelib.identity.claims import Identity
+        from chalicelib.models.identity import IdentityModel
+
+        person = next(p for p in PERSONS if greeting.endswith(f"{p.given_name} {p.family_name}"))
+        key = Identity("personal", "eid", "x", "y", person.national_id).identity_hash
+        assert IdentityModel.get(key).profile_id == profile.profile_id
+
+
+def _profiles():
+    from chalicelib.models.identity import ProfileModel
+
+    return list(ProfileModel.scan())  # scan-ok: test inspection
+
+
+@pytest.mark.parametrize("language, message", [
+    ("fi", "Käyttämäsi tunnistustapa ei ole riittävän vahva"),
+    ("sv", "Identifieringsmetoden du använde är inte tillräckligt stark"),
+    ("en", "The identification method you used is not strong enough"),
+])
+def test_a_sign_in_below_the_minimum_level_is_refused_with_a_clear_page(portal, monkeypatch, language, message):
+    import logging
+
+    class Lines(logging.Handler):
+        lines: list[str] = []
+
+        def emit(self, record):
+            self.lines.append(record.getMessage())
+
+    handler = Lines()
+    handler.lines = []
+    logging.getLogger("portal.identity").addHandler(handler)
+    monkeypatch.setattr(settings(), "identity_min_loa_personal", "high")  # the provider says substantial
+    customer, steps, _ = METHODS["bank"]
+    browser = Browser(portal)
+    browser.jar["lang"] = language
+    arrived = sign_in_with(browser, customer, steps)
+    assert arrived.status_code == 400 and message in arrived.body.decode()
+    assert "sid" not in browser.jar and _profiles() == []
+    logging.getLogger("portal.identity").removeHandler(handler)
+    refused = [line for line in handler.lines if "sign-in refused" in line]
+    assert refused and "loa-too-low" in refused[0] and "210281" not in refused[0] and "Testaaja" not in refused[0]
+
+
+def test_the_profile_service_down_at_sign_in_shows_a_page_and_registers_nothing(portal, monkeypatch):
+    from chalicelib.identity import profile_service
+
+    def down(method, url, body, headers, timeout):
+        raise profile_service.ProfileServiceUnavailable(f"{method} {url}: ConnectionRefusedError")
+
+    monkeypatch.setattr(profile_service, "transport", down)
+    customer, steps, _ = METHODS["bank"]
+    browser = Browser(portal)
+    arrived = sign_in_with(browser, customer, steps)
+    assert arrived.status_code == 503 and "did not answer in time" in arrived.body.decode()
+    assert "sid" not in browser.jar and _profiles() == []
+
+
+def test_a_profile_service_answering_about_someone_else_is_refused(portal, monkeypatch):
+    from chalicelib.devidp import identities
+
+    asa = identities.person("asa-testare")
+    monkeypatch.setattr(identities, "person_by_subject", lambda sub: asa)  # the wrong person's profile
+    customer, steps, _ = METHODS["bank"]  # Nordea Testaaja signs in
+    browser = Browser(portal)
+    arrived = sign_in_with(browser, customer, steps)
+    assert arrived.status_code == 400 and "could not be verified" in arrived.body.decode()
+    assert "sid" not in browser.jar and _profiles() == []
 
 
 def test_the_second_sign_in_lands_on_the_deep_link_directly(portal):
@@ -174,3 +252,50 @@ def test_non_ascii_return_paths_survive_the_whole_sign_in(portal, link, arrives)
             expected = f"{arrives}?notice=registered"  # "Registration complete" on arrival
         assert arrived.headers["Location"] == expected  # percent-encoded, same site, plain ASCII
         assert greeting.split(",")[0] in browser.get("/").body.decode()  # the session holds
+
+
+def test_signing_out_ends_the_development_providers_state_and_the_next_sign_in_asks_again(portal):
+    customer, steps, _ = METHODS["bank"]
+    browser = Browser(portal)
+    sign_in_with(browser, customer, steps)
+    register(browser)
+    page = browser.get("/").body.decode()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    browser.jar["devidp_interaction"] = "left-over"  # what the provider's screens left in this browser
+    out = browser._send("POST", "/sign-out", {"csrf_token": csrf})
+    location = out.headers["Location"]
+    assert location.startswith(f"{settings().oidc_issuer}/end-session?") and "id_token_hint=" in location
+    assert "sid" not in browser.jar and browser.jar["reauth"] == "login"
+    back = browser.get(location)
+    assert back.status_code == 303 and "devidp_interaction" not in browser.jar
+    assert back.headers["Location"].startswith(f"{settings().post_logout_redirect_uri}?state=")
+    assert browser.get(back.headers["Location"]).status_code == 200
+    started = browser.get("/sign-in/start?customer=personal")
+    assert "prompt=login" in started.headers["Location"]
+    assert browser.get(started.headers["Location"]).status_code == 200  # the method choice, not an error
+
+
+def test_an_unregistered_post_logout_address_is_refused_by_the_development_provider(portal):
+    answer = portal.get("/dev-idp/end-session?" + urlencode({"post_logout_redirect_uri": "https://evil.example/",
+                                                             "state": "s"}))
+    assert answer.status_code == 400 and "Location" not in answer.headers
+
+
+def test_continue_pressed_while_the_automatic_continue_is_under_way(portal):
+    """The browser replaced the first navigation to the callback by the second: the first answer
+    (with the session cookie) never arrived. The second lands where the first went, signed in."""
+    customer, steps, _ = METHODS["bank"]
+    browser = Browser(portal)
+    started = browser.get(f"/sign-in/start?{urlencode({'customer': customer, 'next': '/e-services'})}")
+    browser.get(started.headers["Location"])
+    *before, last = steps
+    for path, fields in before:
+        browser.idp(path, **fields)
+    success = browser.idp(last[0], **last[1]).body.decode()
+    href = html.unescape(re.search(r'href="([^"]+)" data-auto-continue="3"', success).group(1))
+    jar = dict(browser.jar)
+    first = browser.get(href)  # the automatic continue; its answer is lost
+    browser.jar = jar
+    second = browser.get(href)  # "Continue to the service"
+    assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"] == "/register"
+    assert "sid" in browser.jar and browser.get("/register").status_code == 200

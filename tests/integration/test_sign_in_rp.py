@@ -93,7 +93,8 @@ def test_a_token_with_a_bad_signature_is_refused(client, idp):
         {"national_id": "210281-9989"},  # wrong check character
         {"national_id": None},
         {"amr": ["password"]},
-        {"acr": "corporate"},
+        {"business_id": "0201256-6", "organisation_name": "Testiyritys Oy"},  # a person's method, an organisation's claims
+        {"loa": "low"},
     ],
 )
 def test_an_unusable_identity_is_refused(client, idp, claims):
@@ -102,11 +103,30 @@ def test_an_unusable_identity_is_refused(client, idp, claims):
     rejected(callback(client, idp.authorize(location), binding))
 
 
-def test_a_replayed_callback_is_refused(client, idp):
+def test_the_same_callback_again_in_the_same_browser_lands_where_the_first_went(client, idp):
+    location, binding = start(client)
+    params = idp.authorize(location)
+    first = callback(client, params, binding)
+    assert first.status_code == 303
+    # the browser never got the first answer (a double submit replaced that navigation): same session
+    again = callback(client, params, binding)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert cookies_of(again)["sid"] == cookies_of(first)["sid"]
+    # the browser got it (a reload): it keeps its session, nothing is set or cleared but the binding
+    sid = cookies_of(first)["sid"]
+    reload = client.get(f"/auth/callback?{urlencode(params)}", headers={"Cookie": f"sid={sid}; lang=en"})
+    assert reload.status_code == 303 and reload.headers["Location"] == first.headers["Location"]
+    assert "sid" not in cookies_of(reload)
+    assert client.get("/register", headers={"Cookie": f"sid={sid}; lang=en"}).status_code == 200
+
+
+def test_a_replayed_callback_in_another_browser_is_refused(client, idp):
     location, binding = start(client)
     params = idp.authorize(location)
     assert callback(client, params, binding).status_code == 303
-    assert "already used" in rejected(callback(client, params, binding))
+    assert "already used" in rejected(callback(client, params, "another-browsers-binding"))
+    answer = client.get(f"/auth/callback?{urlencode(params)}", headers={"Cookie": "lang=en"})
+    assert "already used" in rejected(answer)
 
 
 def test_a_replayed_code_with_a_new_sign_in_is_refused(client, idp):

@@ -87,11 +87,14 @@ def test_sub_is_stable_opaque_and_keyed():
     assert by_bank.sub != hashlib.sha256(nordea.national_id.encode()).hexdigest()
     katso = identities.katso_identification(identities.KATSO_USERS[0])
     assert katso.sub != by_bank.sub
-    assert "national_id" not in katso.claims
+    assert "national_id" not in katso.claims and "national_id" not in by_bank.claims
+    assert identities.person_by_subject(by_bank.sub) == nordea and identities.person_by_subject(katso.sub) is None
+    assert (by_bank.amr, by_mobile.amr, katso.amr) == ("suomi_fi", "suomi_fi", "katso")  # the broker's words
 
 
 def test_bank_codes_are_checked():
-    assert identities.identify_with_bank("nordea", " 123456 ", "1234").claims["national_id"] == "210281-9988"
+    found = identities.identify_with_bank("nordea", " 123456 ", "1234")
+    assert identities.person_by_subject(found.sub).national_id == "210281-9988"
     with pytest.raises(Invalid) as wrong:
         identities.identify_with_bank("nordea", "123456", "4321")
     assert set(wrong.value.errors) == {"user_id", "code"}
@@ -246,7 +249,7 @@ def test_the_mobile_time_limit(aws, at):
     started = authorize.validate_authorization_request(request_params())
     sent = mobile.send_request(started, "+358401230003", "")
     at(settings().dev_idp_mobile_timeout_seconds)
-    assert mobile.confirm(sent).claims["national_id"] == "080885-912Y"
+    assert identities.person_by_subject(mobile.confirm(sent).sub).national_id == "080885-912Y"
     at(settings().dev_idp_mobile_timeout_seconds + 1)
     with pytest.raises(mobile.MobileInterrupted):
         mobile.confirm(sent)
@@ -279,7 +282,9 @@ def test_code_exchange_without_http(aws):
     claims = jwt.decode(answer["id_token"], key.private_key.public_key(), algorithms=["RS256"],
                         audience="city-eservices-portal", issuer=settings().oidc_issuer)
     assert claims["business_id"] == "9876543-0" and claims["organisation_roles"] == ["main_user"]
-    assert claims["amr"] == ["katso"] and claims["acr"] == "corporate" and claims["nonce"] == "nn"
+    assert claims["amr"] == "katso" and claims["loa"] == "substantial" and claims["nonce"] == "nn" and claims["sid"]
+    access = tokens.verify(answer["access_token"])  # a signed JWT, as Keycloak's
+    assert access["sub"] == claims["sub"] and access["loa"] == "substantial" and access["azp"] == "city-eservices-portal"
     digest = hashlib.sha256(answer["access_token"].encode()).digest()[:16]
     assert claims["at_hash"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     with pytest.raises(tokens.TokenError) as replay:
