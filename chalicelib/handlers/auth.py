@@ -80,7 +80,12 @@ def start(page):
 def callback(page):
     from chalicelib import sessions
     from chalicelib.identity import profiles
-    from chalicelib.identity.signin import Repeat, SignInFailed, complete_sign_in, record_completion
+    from chalicelib.identity.signin import (
+        Repeat,
+        SignInFailed,
+        complete_sign_in,
+        record_completion,
+    )
     from chalicelib.privacy import audit
 
     page.cookies.append(clear_cookie(BINDING_COOKIE, page.request.base_path))

@@ -261,7 +261,12 @@ def _header(token: str) -> dict:
 def _verified(token: str, what: str):
     """joserfc's verification with the allow-list and the provider's keys (fetched again for a new kid)."""
     from joserfc import jwt
-    from joserfc.errors import BadSignatureError, InvalidKeyIdError, JoseError, UnsupportedAlgorithmError
+    from joserfc.errors import (
+        BadSignatureError,
+        InvalidKeyIdError,
+        JoseError,
+        UnsupportedAlgorithmError,
+    )
 
     header = _header(token)
     allowed = allowed_algorithms()
@@ -307,7 +312,12 @@ def _id_token_claims_class():
 
 
 def verify_id_token(id_token: str, nonce: str, access_token: str | None = None) -> dict:
-    from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+    from joserfc.errors import (
+        ExpiredTokenError,
+        InvalidClaimError,
+        JoseError,
+        MissingClaimError,
+    )
 
     config = settings()
     token = _verified(id_token, "ID token")

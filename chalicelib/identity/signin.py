@@ -18,7 +18,12 @@ from datetime import timedelta
 
 from chalicelib import clock, observability
 from chalicelib.identity import oidc
-from chalicelib.identity.claims import Identity, InvalidIdentity, claims_needed, identity_from_claims
+from chalicelib.identity.claims import (
+    Identity,
+    InvalidIdentity,
+    claims_needed,
+    identity_from_claims,
+)
 from chalicelib.identity.http import ProviderUnavailable
 from chalicelib.identity.profile_service import ProfileServiceUnavailable
 

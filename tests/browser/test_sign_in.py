@@ -59,7 +59,7 @@ def test_a_resident_signs_in_with_bank_codes_registers_and_signs_out(portal, pag
     click_and_wait(page, page.get_by_role("button", name="Save"))
     expect(page.locator("main")).to_contain_text("+358401230001")
 
-    click_and_wait(page, page.get_by_role("button", name="Sign out").first, url=re.compile(r"/signed-out$"))
+    click_and_wait(page, page.get_by_role("button", name="Sign out").first, url=re.compile(r"/signed-out(\?state=[\w-]+)?$"))
     expect(page.locator("main")).to_contain_text("close all browser windows")
     assert_accessible(page)
     page.goto(f"{portal}/profile")
@@ -74,11 +74,13 @@ def test_back_after_sign_out_shows_no_personal_page_and_only_the_preferences_sta
     expect(page.locator("main")).to_contain_text("210281-9988")
     assert {c["name"] for c in page.context.cookies()} >= {"sid", "lang", "textsize"}
 
-    with page.expect_response(re.compile(r"/signed-out$")) as answer:
-        click_and_wait(page, page.get_by_role("button", name="Sign out").first, url=re.compile(r"/signed-out$"))
+    with page.expect_response(re.compile(r"/signed-out(\?state=[\w-]+)?$")) as answer:
+        click_and_wait(page, page.get_by_role("button", name="Sign out").first, url=re.compile(r"/signed-out(\?state=[\w-]+)?$"))
     assert answer.value.all_headers()["clear-site-data"] == '"cache", "storage"'
     # The development identity provider's own cookie (its path, another site in production) aside.
-    assert {c["name"] for c in page.context.cookies() if not c["path"].startswith("/dev-idp")} == {"lang", "textsize"}
+    left = {c["name"]: c["value"] for c in page.context.cookies() if not c["path"].startswith("/dev-idp")}
+    # the preferences, and the marker that makes the next sign-in ask who is there (prompt=login)
+    assert set(left) == {"lang", "textsize", "reauth"} and left["reauth"] == "login"
 
     with page.expect_navigation(url=re.compile(r"/sign-in\?next=")):
         page.go_back()

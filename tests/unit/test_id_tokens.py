@@ -14,7 +14,10 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 
 from chalicelib.identity import oidc
 
@@ -223,3 +226,16 @@ def test_a_logout_token_that_fails_a_check_is_refused(idp, changes, reason):
     token = sign_with_cryptography(logout_claims(idp, **changes), idp.key, "RS256", idp.kid)
     with pytest.raises(oidc.TokenRejected, match=reason):
         oidc.verify_logout_token(token)
+
+
+def test_importing_the_app_loads_no_relying_party_library():
+    """Authlib, joserfc and cryptography are imported by the first sign-in, never by a cold start
+    of the pages (docs/identity.md, "The relying party library")."""
+    import subprocess
+    import sys
+
+    code = ("import sys, app; print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'authlib', 'joserfc', 'cryptography', 'jwt', 'Crypto'}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={"PORTAL_STAGE": "prod", "PATH": "/usr/bin:/bin"}, cwd=__import__("tests.conftest").conftest.ROOT)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
