@@ -10,7 +10,7 @@ with collector_paused():
 
     from chalicelib import observability
     from chalicelib.config import settings
-    from chalicelib.handlers import api, auth, catalogue, feedback, folder, forms, pages, privacy, profile, static
+    from chalicelib.handlers import api, auth, catalogue, consent, feedback, folder, forms, pages, privacy, profile, static
     from chalicelib.web.responses import add_security_headers
 
     # Logs go through Powertools' JSON handler (chalicelib/observability.py): Chalice adds no handler of its own.
@@ -25,6 +25,7 @@ with collector_paused():
     app.register_blueprint(auth.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(forms.bp)
+    app.register_blueprint(consent.bp)
     app.register_blueprint(folder.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(static.bp)

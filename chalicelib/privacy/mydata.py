@@ -22,8 +22,13 @@ def _sent(profile_id: str) -> list:
     return list(SubmissionModel.batch_get(numbers)) if numbers else []
 
 
+def _service_name(service, service_id: str) -> str:
+    return service.name.en if service else service_id
+
+
 def collect(profile_id: str) -> dict:
     """The machine-readable copy of "Download my data"."""
+    from chalicelib import consent
     from chalicelib.catalogue.store import get_service
     from chalicelib.forms.drafts import list_drafts
     from chalicelib.identity.profiles import get_profile
@@ -53,6 +58,12 @@ def collect(profile_id: str) -> dict:
         "submissions": submissions,
         "drafts": [{"e_service": d.service_id, "updated_at": d.updated_at.isoformat(), "answers": d.answers,
                     "attachments": [a.name for a in d.attachments]} for d in list_drafts(profile_id)],
+        # The health-care e-services' electronic agreements accepted in this profile (withdrawn ones too).
+        "agreements": [{k: v for k, v in {
+            "e_service": _service_name(get_service(a.service_id), a.service_id),
+            "version": a.version, "language": a.language, "accepted_at": a.accepted_at.isoformat(),
+            "withdrawn_at": a.withdrawn_at.isoformat() if a.withdrawn_at else None}.items() if v is not None}
+            for a in consent.of_profile(profile_id)],
         "audit": [{k: v for k, v in {
             "at": a.at.isoformat(), "action": a.action, "actor": a.actor, "division": a.division_id,
             "item_number": a.item_number, "method": a.method, "detail": a.detail}.items() if v is not None}
@@ -70,6 +81,7 @@ def delete_profile(profile_id: str, roles: list[str]) -> int:
     Submissions the divisions must keep are kept, detached from the profile. Returns how many were kept."""
     from pynamodb.transactions import TransactWrite
 
+    from chalicelib import consent
     from chalicelib.forms.attachments import delete as delete_files
     from chalicelib.identity.claims import Identity
     from chalicelib.identity.profiles import get_profile
@@ -94,6 +106,7 @@ def delete_profile(profile_id: str, roles: list[str]) -> int:
         else:
             item.update(actions=actions)
         kept += 1
+    consent.delete_of_profile(profile_id)
     for draft in DraftModel.query(profile_id):
         delete_files([a.s3_key for a in draft.attachments])
         draft.delete()

@@ -74,6 +74,18 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
         if violations:
             found.append(("sent", "desktop", "en", violations))
 
+        # A health-care e-service's electronic agreement: the page (and its error), then accepted,
+        # so that My profile (checked below) lists it with its Withdraw button.
+        check_everywhere(page, f"{base}/e-services/dental-care/agreement", "agreement", found)
+        page.goto(f"{base}/e-services/dental-care/agreement?lang=en")
+        click_and_wait(page, page.get_by_role("button", name="Accept and continue"))
+        assert page.locator("#accept-agreement-error").is_visible()
+        violations = axe_violations(page)
+        if violations:
+            found.append(("agreement-error", "desktop", "en", violations))
+        page.locator("label[for=accept-agreement]").click()
+        click_and_wait(page, page.get_by_role("button", name="Accept and continue"), url=re.compile(r"/e-services/dental-care/form$"))
+
         for name, path in [("home", "/"), ("folder", "/folder"), ("item", f"/folder/{item}"),
                            ("application", f"/folder/{item}/application"), ("complement", f"/folder/{item}/complement"),
                            ("profile", "/profile"), ("profile-edit", "/profile/edit"), ("my-data", "/profile/my-data"),

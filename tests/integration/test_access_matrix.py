@@ -47,6 +47,10 @@ MATRIX = [
     ("GET", "/e-services/{service_id}/form", "/e-services/dog-declaration/form", None, web(303, 200)),
     ("POST", "/e-services/{service_id}/form/check", "/e-services/dog-declaration/form/check",
      {"field": "postal_code", "value": "00100"}, web(303, 200)),
+    # Health-care consent: the electronic agreement (A has accepted dental care's; nobody else has).
+    ("GET", "/e-services/{service_id}/agreement", "/e-services/dental-care/agreement", None, web(303, 200)),
+    ("POST", "/e-services/{service_id}/agreement", "/e-services/dental-care/agreement", {"accept": "yes"}, web(303, 303)),
+    ("POST", "/profile/agreements/{service_id}/withdraw", "/profile/agreements/dental-care/withdraw", {}, owned(owner=303)),
     ("GET", "/static/{name}", "{asset}", None, same(200)),
     ("GET", "/favicon.ico", "/favicon.ico", None, same(200)),
     ("GET", "/feedback", "/feedback", None, same(200)),
@@ -153,6 +157,11 @@ def world(aws, client, monkeypatch):
     draft.answers = {**draft.answers, **answers}
     drafts.save(draft, is_new=True)
     thread = folder.official_message(item, text="Kysymys", author_name="Virkailija", reply_allowed=True)
+    from chalicelib import consent
+    from chalicelib.catalogue.store import get_service
+
+    a_session = sessions.person_hash("personal", people["A"]["profile_id"], people["A"]["name"])
+    consent.accept(a_session, people["A"]["profile_id"], get_service("dental-care"), "fi")
     from chalicelib.identity import http, oidc
     from chalicelib.web.assets import hashed_name
 

@@ -1,0 +1,90 @@
+"""Health-care consent: the electronic agreement page (before a health-care form) and withdrawing an
+accepted agreement in My profile.
+
+Domain modules are imported inside the views: every cold start imports this module (docs/benchmarks.md).
+"""
+from __future__ import annotations
+
+import re
+
+from chalice import Blueprint
+
+from chalicelib.errors import NotFound
+from chalicelib.web.views import page_view
+
+bp = Blueprint(__name__)
+FORM = ["application/x-www-form-urlencoded"]
+# Where accepting may continue: the service's form or one of the person's own draft pages.
+_NEXT = re.compile(r"^/drafts/[0-9a-f]{32}/pages/[0-9]{1,3}$")
+
+
+def _service_with_agreement(service_id: str):
+    from chalicelib.catalogue.store import get_service
+
+    service = get_service(service_id)
+    if service is None or service.agreement is None:
+        raise NotFound(service_id)
+    return service
+
+
+def _next(service, raw: str | None) -> str:
+    return raw if raw and _NEXT.fullmatch(raw) else f"/e-services/{service.id}/form"
+
+
+def render_agreement(page, service, *, next_path: str | None = None, status: int = 200, error: bool = False,
+                     reason: str | None = None):
+    """The agreement page. ``reason``: why a form sent the person here (``withdrawn``: a draft's page
+    was saved but cannot go on until the agreement is accepted again)."""
+    from chalicelib import consent
+
+    current = consent.acceptance(page.session.person_hash, service.id)
+    return page.render("consent/agreement.html", status=status, service=service, agreement=service.agreement,
+                       current=current, next_path=_next(service, next_path), error=error, reason=reason)
+
+
+@bp.route("/e-services/{service_id}/agreement", methods=["GET"])
+@page_view(bp, access="signed_in")
+def agreement(page, service_id):
+    return render_agreement(page, _service_with_agreement(service_id), next_path=page.request.query.get("next"))
+
+
+@bp.route("/e-services/{service_id}/agreement", methods=["POST"], content_types=FORM)
+@page_view(bp, access="signed_in")
+def accept(page, service_id):
+    from chalicelib import consent
+    from chalicelib.privacy import audit
+
+    service = _service_with_agreement(service_id)
+    posted = page.request.form()
+    if posted.get("accept") != "yes":
+        return render_agreement(page, service, next_path=posted.get("next"), status=400, error=True)
+    accepted = consent.accept(page.session.person_hash, page.session.profile_id, service, page.language)
+    audit.record(page.session.profile_id, "agreement-accepted", "customer",
+                 detail=f"{service.id} v{accepted.version}")
+    return page.redirect(_next(service, posted.get("next")))
+
+
+@bp.route("/profile/agreements/{service_id}/withdraw", methods=["POST"], content_types=FORM)
+@page_view(bp, access="signed_in")
+def withdraw(page, service_id):
+    from chalicelib import consent
+    from chalicelib.catalogue.store import get_service
+    from chalicelib.privacy import audit
+
+    if get_service(service_id) is None:
+        raise NotFound(service_id)
+    if consent.withdraw(page.session.person_hash, service_id):
+        audit.record(page.session.profile_id, "agreement-withdrawn", "customer", detail=service_id)
+    return page.redirect("/profile", done="withdrawn")
+
+
+def gate(page, service, next_path: str | None = None):
+    """None when the person may go on with the service's form; else the agreement page (to accept
+    it, or again after withdrawing or after a new version) as the answer."""
+    from chalicelib import consent
+
+    if consent.in_force(page.session.person_hash, service):
+        return None
+    if next_path is None:
+        return page.redirect(f"/e-services/{service.id}/agreement")
+    return render_agreement(page, service, next_path=next_path, status=403, reason="draft")
