@@ -19,6 +19,9 @@ with collector_paused():
     app.register_middleware(observability.middleware, "all")
     # Forms with attachments post multipart/form-data: API Gateway must pass it through as binary.
     app.api.binary_types.append("multipart/form-data")
+    # The receipt (a PDF) goes out base64-encoded; a browser's Accept (…, */*) lets it through as bytes
+    # (docs/receipt.md, "Deployment": API Gateway also needs */* among its binary media types).
+    app.api.binary_types.append("application/pdf")
     app.register_blueprint(pages.bp)
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(feedback.bp)

@@ -38,6 +38,24 @@ class Acceptance:
         return ACCEPTED
 
 
+@dataclass(frozen=True)
+class Acceptor:
+    """Who accepts: the acting person, whoever they act for (a guardian acting for a child accepts
+    for themselves; the notice of consent, chalicelib/consent/notice.py, is what the child's side needs)."""
+
+    key: str  # sessions.person_hash of the person's own profile: the agreements table's hash key
+    profile_id: str  # the person's own profile (My data, deleting the profile, the audit trail)
+
+
+def acceptor(session) -> Acceptor:
+    """The session's acting person as an agreement's acceptor. Their own profile, not the principal's
+    folder: acting for a child changes ``session.profile_id`` but not who the person is."""
+    from chalicelib.sessions import person_hash
+
+    own = session.actor_profile_id
+    return Acceptor(key=person_hash(session.customer, own, session.acting_name), profile_id=own)
+
+
 def _acceptance(item) -> Acceptance:
     from chalicelib.catalogue.store import get_service
 

@@ -37,9 +37,18 @@ def render_agreement(page, service, *, next_path: str | None = None, status: int
     was saved but cannot go on until the agreement is accepted again)."""
     from chalicelib import consent
 
-    current = consent.acceptance(page.session.person_hash, service.id)
+    from chalicelib.i18n import LANGUAGE_NAMES, LANGUAGES
+    from chalicelib.consent.notice import notice_language
+
+    current = consent.acceptance(consent.acceptor(page.session).key, service.id)
+    child = _child(page)
+    notice = None
+    if child is not None:  # the notice of consent, in the child's language first
+        first = notice_language(child.language, page.language)
+        notice = {"child": child, "languages": [(code, LANGUAGE_NAMES[code]) for code in
+                                                sorted(LANGUAGES, key=lambda code: code != first)]}
     return page.render("consent/agreement.html", status=status, service=service, agreement=service.agreement,
-                       current=current, next_path=_next(service, next_path), error=error, reason=reason)
+                       current=current, next_path=_next(service, next_path), error=error, reason=reason, notice=notice)
 
 
 @bp.route("/e-services/{service_id}/agreement", methods=["GET"])
@@ -58,8 +67,9 @@ def accept(page, service_id):
     posted = page.request.form()
     if posted.get("accept") != "yes":
         return render_agreement(page, service, next_path=posted.get("next"), status=400, error=True)
-    accepted = consent.accept(page.session.person_hash, page.session.profile_id, service, page.language)
-    audit.record(page.session.profile_id, "agreement-accepted", "customer",
+    person = consent.acceptor(page.session)
+    accepted = consent.accept(person.key, person.profile_id, service, page.language)
+    audit.record(person.profile_id, "agreement-accepted", "customer",
                  detail=f"{service.id} v{accepted.version}")
     return page.redirect(_next(service, posted.get("next")))
 
@@ -73,9 +83,49 @@ def withdraw(page, service_id):
 
     if get_service(service_id) is None:
         raise NotFound(service_id)
-    if consent.withdraw(page.session.person_hash, service_id):
-        audit.record(page.session.profile_id, "agreement-withdrawn", "customer", detail=service_id)
+    person = consent.acceptor(page.session)
+    if consent.withdraw(person.key, service_id):
+        audit.record(person.profile_id, "agreement-withdrawn", "customer", detail=service_id)
     return page.redirect("/profile", done="withdrawn")
+
+
+def _child(page):
+    """The child a guardian acts for (in custody, under 18), else None."""
+    from chalicelib.authorizations import is_child_in_custody
+
+    principal = page.session.principal
+    return principal if is_child_in_custody(principal) else None
+
+
+@bp.route("/e-services/{service_id}/consent-notice.pdf", methods=["GET"])
+@page_view(bp, access="signed_in")
+def consent_notice(page, service_id):
+    """The notice of consent (PDF) for a guardian acting for a child: in the child's language (from
+    the register; ``?language=`` chooses another of fi/sv/en), to print, sign and take to the health station."""
+    from datetime import date
+
+    from chalicelib import clock
+    from chalicelib.consent import notice
+    from chalicelib.i18n import LANGUAGES
+    from chalicelib.clock import HELSINKI
+
+    service = _service_with_agreement(service_id)
+    child = _child(page)
+    if child is None:  # only a guardian acting for a child has one
+        raise NotFound("notice")
+    requested = page.request.query.get("language")
+    language = requested if requested in LANGUAGES else notice.notice_language(child.language, page.language)
+    facts = notice.NoticeFacts(
+        guardian_name=page.session.acting_name, child_name=child.name,
+        child_birth_date=date.fromisoformat(child.birth_date) if child.birth_date else None,
+        child_signs=child.age_band() == "15-17")
+    body = notice.render(service, facts, language, clock.utcnow().astimezone(HELSINKI).date())
+    return page.response(body, headers={
+        "Content-Type": "application/pdf",
+        # No personal data in the file name: the e-service and the language only.
+        "Content-Disposition": f'attachment; filename="consent-notice-{service.id}-{language}.pdf"',
+        "Content-Language": language,
+    })
 
 
 def gate(page, service, next_path: str | None = None):
@@ -83,7 +133,7 @@ def gate(page, service, next_path: str | None = None):
     it, or again after withdrawing or after a new version) as the answer."""
     from chalicelib import consent
 
-    if consent.in_force(page.session.person_hash, service):
+    if consent.in_force(consent.acceptor(page.session).key, service):
         return None
     if next_path is None:
         return page.redirect(f"/e-services/{service.id}/agreement")

@@ -38,7 +38,7 @@ def my_profile(page):
     for entry in entries:
         if entry.actor == "division" and entry.division_id and entry.division_id not in readers:
             readers[entry.division_id] = entry.at
-    agreements = [(get_service(a.service_id), a) for a in consent.accepted_by(page.session.person_hash)]
+    agreements = [(get_service(a.service_id), a) for a in consent.accepted_by(consent.acceptor(page.session).key)]
     return page.render(
         "profile/view.html", saved=page.request.query.get("saved") == "1", sign_ins=sign_ins,
         agreements=[(service, a) for service, a in agreements if service is not None],

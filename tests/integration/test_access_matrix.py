@@ -50,6 +50,8 @@ MATRIX = [
     # Health-care consent: the electronic agreement (A has accepted dental care's; nobody else has).
     ("GET", "/e-services/{service_id}/agreement", "/e-services/dental-care/agreement", None, web(303, 200)),
     ("POST", "/e-services/{service_id}/agreement", "/e-services/dental-care/agreement", {"accept": "yes"}, web(303, 303)),
+    # The notice of consent is a guardian's acting for a child: nobody here acts for one.
+    ("GET", "/e-services/{service_id}/consent-notice.pdf", "/e-services/dental-care/consent-notice.pdf", None, web(303, 404)),
     ("POST", "/profile/agreements/{service_id}/withdraw", "/profile/agreements/dental-care/withdraw", {}, owned(owner=303)),
     ("GET", "/static/{name}", "{asset}", None, same(200)),
     ("GET", "/favicon.ico", "/favicon.ico", None, same(200)),

@@ -254,3 +254,144 @@ def test_deleting_the_profile_removes_its_acceptances(person):
     person.get("/profile/delete")
     assert person.post("/profile/delete", {"csrf_token": person.csrf, "confirm": "yes"}).status_code == 303
     assert agreements() == []
+
+
+# --- Acting for a child: the notice of consent (PDF) ------------------------------------------------
+
+CHILD_UNDER_15 = {"name": "Öörni Äijälä", "code": "150315A9022", "born": "2015-03-15"}
+CHILD_15_17 = {"name": "Åsa Äijälä", "code": "010910A902K", "born": "2010-09-01"}
+
+
+def act_for_child(sid, child, language="fi"):
+    """The guardian's session acts for ``child`` from now on (as the choice of principal does), with
+    the child's own folder profile."""
+    import uuid
+
+    from chalicelib import clock, sessions
+    from chalicelib.authorizations import Principal, identifier_hash
+    from chalicelib.models.identity import ProfileModel
+
+    now = clock.utcnow()
+    given, family = child["name"].split(" ")
+    folder = uuid.uuid4().hex
+    ProfileModel(profile_id=folder, kind="person", given_name=given, family_name=family,
+                 personal_identity_code=child["code"], consent_at=now, created_at=now, updated_at=now).save()
+    principal = Principal("child", "custody", child["name"], identifier_hash("person", child["code"]),
+                          identifier=child["code"], birth_date=child["born"], language=language)
+    sessions.act_for(sessions.load_session(sid).session, principal, folder)
+    return folder
+
+
+def pdf_text(data: bytes) -> tuple[str, object]:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(data))
+    return "\n".join(page.extract_text() for page in reader.pages), reader
+
+
+def notice(filler, language=None):
+    suffix = f"?language={language}" if language else ""
+    # As a browser asks (its Accept ends with */*): the PDF goes out as bytes (app.py's binary types).
+    browser = {**filler.headers, "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    return filler.client.get(f"/e-services/{SERVICE}/consent-notice.pdf{suffix}", headers=browser)
+
+
+@pytest.mark.parametrize("language, words", [
+    ("fi", ["Suostumusilmoitus: Suun terveydenhuollon sähköinen asiointi", "Lapsi", "Huoltaja", "Sopimuksen versio",
+            "Huoltajan allekirjoitus", "Nimen selvennys", "Tunnistaudut palveluun vahvasti."]),
+    ("sv", ["Samtyckesanmälan: Munhälsovårdens e-tjänst", "Barn", "Vårdnadshavare", "Avtalets version",
+            "Vårdnadshavarens underskrift", "Namnförtydligande", "Du identifierar dig starkt i tjänsten."]),
+    ("en", ["Notice of consent: Dental care e-service", "Child", "Guardian", "Version of the agreement",
+            "Guardian's signature", "Name in block letters", "You identify yourself strongly in the service."]),
+])
+def test_the_notice_of_consent_is_a_text_pdf_in_the_childs_language(person, language, words):
+    from chalicelib.catalogue.store import get_service
+
+    act_for_child(person.sid, CHILD_UNDER_15, language=language)
+    response = notice(person)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="consent-notice-{SERVICE}-{language}.pdf"'
+    text, reader = pdf_text(response.body)
+    flat = " ".join(text.split())
+    for word in words:
+        assert word in flat, (word, flat[:400])
+    # The people, the agreement's whole text and version, the date: from the same data as the page.
+    assert "Öörni Äijälä" in flat and "Nordea Testaaja" in flat and "15.3.2015" in flat
+    agreement = get_service(SERVICE).agreement
+    for paragraph in agreement.text.get(language).split("\n\n"):
+        assert " ".join(paragraph.split()) in flat
+    from chalicelib import clock
+    from chalicelib.clock import HELSINKI
+
+    today = clock.utcnow().astimezone(HELSINKI).date()
+    assert f"{today.day}.{today.month}.{today.year}" in flat
+    assert "____" in text  # lines to sign on
+    # Accessible text, not an image: the language and title are set, no page draws an image.
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == language and root["/MarkInfo"]["/Marked"]
+    assert reader.metadata.title.startswith(words[0].split(":")[0])
+    for page in reader.pages:
+        xobjects = page["/Resources"].get("/XObject") or {}
+        assert not any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.values())
+    # A child under 15 does not sign; the signature lines are the guardian's.
+    assert {"fi": "Lapsen allekirjoitus", "sv": "Barnets underskrift", "en": "Signature of the child"}[language] not in flat
+
+
+def test_a_child_of_15_to_17_signs_the_notice_too_and_another_language_can_be_chosen(person):
+    act_for_child(person.sid, CHILD_15_17, language="sv")
+    text, reader = pdf_text(notice(person).body)
+    assert reader.trailer["/Root"]["/Lang"] == "sv"  # the child's language by default
+    assert "Barnets underskrift (15 år eller äldre)" in " ".join(text.split())
+    text, reader = pdf_text(notice(person, "fi").body)
+    assert reader.trailer["/Root"]["/Lang"] == "fi"
+    assert "Lapsen allekirjoitus (15 vuotta täyttänyt)" in " ".join(text.split())
+    assert notice(person, "de").headers["Content-Language"] == "sv"  # an unknown language: the child's
+
+
+def test_the_agreement_page_offers_the_notice_only_when_acting_for_a_child(person, other):
+    assert notice(person).status_code == 404  # for oneself: no notice
+    assert "consent-notice.pdf" not in body(person.get(f"/e-services/{SERVICE}/agreement"))
+    act_for_child(person.sid, CHILD_UNDER_15, language="sv")
+    page = body(person.get(f"/e-services/{SERVICE}/agreement"))
+    assert "Notice of consent for Öörni Äijälä" in page
+    links = re.findall(r'href="(/e-services/dental-care/consent-notice\.pdf\?language=(\w\w))"', page)
+    assert [code for _, code in links] == ["sv", "fi", "en"]  # the child's language first
+    assert notice(other).status_code == 404  # another customer acts for nobody
+    assert person.get("/e-services/dog-declaration/consent-notice.pdf").status_code == 404  # no agreement there
+
+
+def test_acting_for_a_child_the_guardian_accepts_and_the_health_care_form_stays_out_of_both_folders(person):
+    from chalicelib.models.forms import SubmissionModel
+
+    own = act_for_child(person.sid, CHILD_15_17)  # the child's folder
+    started = person.get(f"/e-services/{SERVICE}/form")
+    assert started.status_code == 303 and started.headers["Location"].endswith("/agreement")
+    person.accept_agreement(SERVICE)
+    (stored,) = agreements()
+    assert stored.profile_id != own  # the guardian's own acceptance, in the guardian's own profile
+    from chalicelib.forms.store import form_for
+
+    person.start(SERVICE)
+    form = form_for(SERVICE)
+    for number, page in enumerate(form.pages, start=1):
+        fields = {f.name: {**PAGE_1, **PAGE_2}.get(f.name, "") for f in page.fields
+                  if not f.readonly and f.type not in ("attachment", "multichoice")}
+        assert person.page(number, fields).status_code == 303
+    sent = body(person.send())
+    item = re.search(r"item number (\d{6})", sent).group(1)
+    assert "not saved in the e-services folder" in sent
+    (submission,) = list(SubmissionModel.scan())  # scan-ok: test inspection
+    assert submission.health_care and submission.owner_id is None
+    assert item not in body(person.get("/folder"))  # the child's folder
+    from chalicelib import sessions
+    from chalicelib.authorizations import Principal
+
+    session = sessions.load_session(person.sid).session
+    sessions.act_for(session, Principal("person", "self", session.acting_name, session.actor_hash),
+                     session.actor_profile_id)
+    assert item not in body(person.get("/folder"))  # the guardian's own folder
+    # The guardian's acceptance holds for themselves too: the agreement is theirs.
+    assert person.start(SERVICE).status_code == 200
