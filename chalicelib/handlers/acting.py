@@ -35,7 +35,7 @@ def _own_profile(page):
     return get_profile(page.session.actor_profile_id)
 
 
-def _start(page, mode: str, next_path: str, found: list | None = None):
+def _start(page, mode: str, next_path: str, found: list | None = None, notice: str | None = None):
     """Register a web API session for ``mode`` and send the browser to the service's selection."""
     from chalicelib import sessions
     from chalicelib.authorizations import port
@@ -43,7 +43,7 @@ def _start(page, mode: str, next_path: str, found: list | None = None):
     own = _own_profile(page)
     started = port.service().start(mode, own.personal_identity_code, _callback_url(mode), page.language)
     sessions.set_authorization_flow(page.session, {"mode": mode, "session_id": started.session_id, "next": next_path,
-                                                   "found": found or []})
+                                                   "found": found or [], "notice": notice})
     return page.response("", status=303, headers={"Location": started.redirect_url, "Content-Type": "text/plain"})
 
 
@@ -92,7 +92,8 @@ def choose(page):
     choices = page.session.principal_choices
     if choices is None:
         try:
-            return _start(page, "hpa", next_path)
+            notice = page.request.query.get("notice")
+            return _start(page, "hpa", next_path, notice=notice if notice == "registered" else None)
         except AuthorizationsUnavailable as down:
             log.error("e-Authorizations unavailable: %s", down)
             return _unavailable(page, next_path)
@@ -119,14 +120,14 @@ def callback(page, mode):
             found += port.service().finish(mode, flow["session_id"], code, _callback_url(mode))
         # else: the person cancelled at the service's screen (or it sent no code): nothing from this mode
         if mode == "hpa":
-            return _start(page, "ypa", next_path, [p.to_json() for p in found])
+            return _start(page, "ypa", next_path, [p.to_json() for p in found], notice=flow.get("notice"))
     except port.AuthorizationsUnavailable as down:
         log.error("e-Authorizations unavailable: %s", down)
         sessions.set_authorization_flow(page.session, None)
         return _unavailable(page, next_path)
     sessions.set_authorization_flow(page.session, None)
     sessions.remember_choices(page.session, found)
-    return page.redirect("/act-for", next=next_path)
+    return page.redirect("/act-for", next=next_path, notice=flow.get("notice"))
 
 
 @bp.route("/act-for", methods=["POST"], content_types=FORM)
