@@ -10,7 +10,8 @@ with collector_paused():
 
     from chalicelib import observability
     from chalicelib.config import settings
-    from chalicelib.handlers import api, auth, catalogue, consent, feedback, folder, forms, pages, privacy, profile, static
+    from chalicelib.handlers import (acting, api, auth, catalogue, consent, feedback, folder, forms, pages, privacy, profile,
+                                     static)
     from chalicelib.web.responses import add_security_headers
 
     # Logs go through Powertools' JSON handler (chalicelib/observability.py): Chalice adds no handler of its own.
@@ -26,6 +27,7 @@ with collector_paused():
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(acting.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(forms.bp)
     app.register_blueprint(consent.bp)
@@ -41,6 +43,10 @@ with collector_paused():
         from chalicelib.handlers import devidp  # only where it is mounted: never imported in prod
 
         devidp.register(app)
+    if settings().authorizations_standin_enabled:
+        from chalicelib.handlers import devauthorizations  # the e-Authorizations stand-in: never imported in prod
+
+        devauthorizations.register(app)
     if settings().stage == "local":
         from chalicelib.handlers import outbox
 

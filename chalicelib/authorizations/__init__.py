@@ -9,6 +9,8 @@
 
 docs/acting-on-behalf.md describes the model, the port and its settings.
 """
-from chalicelib.authorizations.principal import ADULT_AGE, CONSENT_AGE, Principal, identifier_hash, is_child_in_custody
+from chalicelib.authorizations.principal import (
+    ADULT_AGE, CONSENT_AGE, Principal, identifier_hash, is_child_in_custody, may_act_in,
+)
 
-__all__ = ["ADULT_AGE", "CONSENT_AGE", "Principal", "identifier_hash", "is_child_in_custody"]
+__all__ = ["ADULT_AGE", "CONSENT_AGE", "Principal", "identifier_hash", "is_child_in_custody", "may_act_in"]

@@ -20,6 +20,7 @@ import hmac
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from chalicelib import clock
 from chalicelib.config import settings
 
 KINDS = ("person", "child", "organisation")
@@ -56,6 +57,10 @@ class Principal:
         return self.relation == "self"
 
     @property
+    def born(self) -> date | None:
+        return date.fromisoformat(self.birth_date) if self.birth_date else None
+
+    @property
     def ref(self) -> str:
         """What the choice page posts: a short, opaque form of the keyed hash."""
         return (self.principal_hash or "self")[:24] if not self.is_self else "self"
@@ -63,7 +68,7 @@ class Principal:
     def age(self, today: date | None = None) -> int | None:
         if not self.birth_date:
             return None
-        return _age(date.fromisoformat(self.birth_date), today or date.today())
+        return _age(date.fromisoformat(self.birth_date), today or clock.helsinki_today())
 
     def age_band(self, today: date | None = None) -> str | None:
         """"under-15" or "15-17" for a child, else None."""
@@ -87,3 +92,14 @@ def is_child_in_custody(principal: Principal | None, today: date | None = None) 
         return False
     age = principal.age(today)
     return age is not None and age < ADULT_AGE
+
+
+def may_act_in(principal: Principal | None, *, health_care: bool, today: date | None = None) -> bool:
+    """Whether the person may use an e-service for this principal. A guardian acts for a child under 15
+    everywhere, and for a child of 15-17 except in health care, where a minor of 15 or more decides
+    on their own care and uses the service themselves (docs/acting-on-behalf.md)."""
+    if principal is None or principal.kind != "child":
+        return True
+    if not is_child_in_custody(principal, today):
+        return False
+    return not (health_care and principal.age_band(today) == "15-17")

@@ -90,7 +90,16 @@ def callback(page):
         return page.redirect("/register")
     profiles.record_sign_in(profile_id, identity.method)
     audit.sign_in(profile_id, identity.method, success=True)
-    return page.redirect(return_path)
+    path, params = _after_identification(identity, return_path)
+    return page.redirect(path, **params)
+
+
+def _after_identification(identity, return_path: str, **params):
+    """A person first chooses whom they act for (issue 17; the page skips itself when there is
+    nobody else); a corporate sign-in names its organisation itself."""
+    if identity.customer == "personal":
+        return ("/act-for", {"next": return_path, **params})
+    return (return_path, params)
 
 
 def _form_page(path: str) -> bool:
@@ -163,7 +172,8 @@ def register(page):
         return page.render("auth/register.html", status=400, identity=identity, form=form, errors=invalid.errors)
     sessions.complete_registration(page.session, profile_id)
     audit.sign_in(profile_id, identity.method, success=True, reason="registration")
-    return page.redirect(page.session.return_path, notice="registered")
+    path, params = _after_identification(identity, page.session.return_path, notice="registered")
+    return page.redirect(path, **params)
 
 
 @bp.route("/register/cancel", methods=["POST"], content_types=FORM)

@@ -23,7 +23,16 @@ FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
 def _owner(page) -> Owner:
     from chalicelib.forms import drafts
 
-    return drafts.Owner(owner_id=page.session.profile_id, acting_name=page.session.acting_name)
+    session = page.session
+    return drafts.Owner(owner_id=session.profile_id, acting_name=session.acting_name, principal=session.principal,
+                        actor_profile_id=session.actor_profile_id)
+
+
+def _may_act_in(page, service) -> bool:
+    """A guardian may not use every e-service for a child of 15-17 (health care: issue 17)."""
+    from chalicelib.authorizations import may_act_in
+
+    return may_act_in(page.session.principal, health_care=service.health_care)
 
 
 def _agreement_gate(page, service_id: str, next_path: str | None = None):
@@ -73,6 +82,8 @@ def start(page, service_id):
     form = form_for(service_id)
     if form is None:
         return page.render("pages/not_available.html", status=503, headers={"Retry-After": "86400"})
+    if not _may_act_in(page, service):
+        return page.render("acting/not_for_this_service.html", status=403, service=service)
     refused = _agreement_gate(page, service_id)
     if refused:
         return refused
@@ -181,15 +192,24 @@ def send_form(page, draft_id):
 
     draft = drafts.load(_owner(page), draft_id)
     form = pages.form_of(draft.service_id)
+    if not _may_act_in(page, get_service(form.id)):
+        return page.render("acting/not_for_this_service.html", status=403, service=get_service(form.id))
     if not draft.sent_item_number:  # a second Send of a sent draft answers with its item number, as always
         refused = _agreement_gate(page, form.id, f"/drafts/{draft_id}/pages/{len(form.pages) + 1}")
         if refused:
             return refused
     try:
         sent = send(form, draft, sender_id=page.session.profile_id, sent_by=page.session.acting_name,
-                    language=page.language)
+                    language=page.language, principal=page.session.principal, actor_id=page.session.actor_profile_id,
+                    actor_hash=page.session.actor_hash)
     except FormIncomplete:
         return render_page(page, form, draft, len(form.pages) + 1, status=400, errors={"send": True})
+    if page.session.acting_for is not None:  # the audit trail records both: for whom, and who acted
+        from chalicelib.privacy import audit
+
+        audit.record(page.session.profile_id, "sent-for", "customer", item_number=sent.item_number,
+                     detail=page.session.principal.relation, principal_hash=page.session.principal.principal_hash,
+                     actor_hash=page.session.actor_hash)
     return page.render("forms/sent.html", item_number=sent.item_number, health_care=sent.health_care,
                        service=get_service(form.id))
 
