@@ -27,7 +27,6 @@ AGREEMENT = N_("The agreement (version %(version)s)")
 SIGNATURES = N_("Signatures")
 PLACE_AND_DATE = N_("Place and date")
 GUARDIAN_SIGNATURE = N_("Guardian's signature")
-CHILD_SIGNATURE = N_("Signature of the child (15 years or older)")
 CLARIFICATION = N_("Name in block letters")
 FOOTER = N_("City of Helsinki, health care e-services")
 LINE = "_" * 48
@@ -40,7 +39,6 @@ class NoticeFacts:
     guardian_name: str
     child_name: str
     child_birth_date: date | None
-    child_signs: bool  # a child of 15-17 signs too
 
 
 def notice_language(child_language: str | None, fallback: str) -> str:
@@ -63,8 +61,6 @@ def document(service, facts: NoticeFacts, language: str, today: date):
     facts_list += [(_(GUARDIAN), facts.guardian_name), (_(SERVICE), name), (_(VERSION), str(agreement.version)),
                    (_(DATE), _day(today))]
     signatures = [(_(PLACE_AND_DATE), LINE), (_(GUARDIAN_SIGNATURE), LINE), (_(CLARIFICATION), LINE)]
-    if facts.child_signs:
-        signatures += [(_(CHILD_SIGNATURE), LINE), (_(CLARIFICATION), LINE)]
     return Document(
         language=language,
         title=f"{_(TITLE)}: {name}",

@@ -90,11 +90,12 @@ def withdraw(page, service_id):
 
 
 def _child(page):
-    """The child a guardian acts for (in custody, under 18), else None."""
-    from chalicelib.authorizations import is_child_in_custody
+    """The child a guardian acts for in health care, else None: a child in custody under 15 (from
+    15, a minor uses health care themselves: ``authorizations.may_act_in``)."""
+    from chalicelib.authorizations import is_child_in_custody, may_act_in
 
     principal = page.session.principal
-    return principal if is_child_in_custody(principal) else None
+    return principal if is_child_in_custody(principal) and may_act_in(principal, health_care=True) else None
 
 
 @bp.route("/e-services/{service_id}/consent-notice.pdf", methods=["GET"])
@@ -117,8 +118,7 @@ def consent_notice(page, service_id):
     language = requested if requested in LANGUAGES else notice.notice_language(child.language, page.language)
     facts = notice.NoticeFacts(
         guardian_name=page.session.acting_name, child_name=child.name,
-        child_birth_date=date.fromisoformat(child.birth_date) if child.birth_date else None,
-        child_signs=child.age_band() == "15-17")
+        child_birth_date=date.fromisoformat(child.birth_date) if child.birth_date else None)
     body = notice.render(service, facts, language, clock.utcnow().astimezone(HELSINKI).date())
     return page.response(body, headers={
         "Content-Type": "application/pdf",

@@ -336,19 +336,22 @@ def test_the_notice_of_consent_is_a_text_pdf_in_the_childs_language(person, lang
     for page in reader.pages:
         xobjects = page["/Resources"].get("/XObject") or {}
         assert not any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.values())
-    # A child under 15 does not sign; the signature lines are the guardian's.
-    assert {"fi": "Lapsen allekirjoitus", "sv": "Barnets underskrift", "en": "Signature of the child"}[language] not in flat
+    assert language == "fi" or "Allekirjoitukset" not in flat  # in one language only
 
 
-def test_a_child_of_15_to_17_signs_the_notice_too_and_another_language_can_be_chosen(person):
-    act_for_child(person.sid, CHILD_15_17, language="sv")
+def test_a_child_of_15_to_17_has_no_notice_and_another_language_can_be_chosen(person, client, idp):
+    act_for_child(person.sid, CHILD_UNDER_15, language="sv")
     text, reader = pdf_text(notice(person).body)
     assert reader.trailer["/Root"]["/Lang"] == "sv"  # the child's language by default
-    assert "Barnets underskrift (15 år eller äldre)" in " ".join(text.split())
     text, reader = pdf_text(notice(person, "fi").body)
-    assert reader.trailer["/Root"]["/Lang"] == "fi"
-    assert "Lapsen allekirjoitus (15 vuotta täyttänyt)" in " ".join(text.split())
+    assert reader.trailer["/Root"]["/Lang"] == "fi" and "Suostumusilmoitus" in text
     assert notice(person, "de").headers["Content-Language"] == "sv"  # an unknown language: the child's
+    # From 15 a minor uses health care themselves (authorizations.may_act_in): no notice, no form.
+    older = Filler(client, sign_in(client, idp))
+    act_for_child(older.sid, CHILD_15_17, language="sv")
+    assert notice(older).status_code == 404
+    assert "consent-notice.pdf" not in body(older.get(f"/e-services/{SERVICE}/agreement"))
+    assert older.get(f"/e-services/{SERVICE}/form").status_code == 403
 
 
 def test_the_agreement_page_offers_the_notice_only_when_acting_for_a_child(person, other):
@@ -366,7 +369,7 @@ def test_the_agreement_page_offers_the_notice_only_when_acting_for_a_child(perso
 def test_acting_for_a_child_the_guardian_accepts_and_the_health_care_form_stays_out_of_both_folders(person):
     from chalicelib.models.forms import SubmissionModel
 
-    own = act_for_child(person.sid, CHILD_15_17)  # the child's folder
+    own = act_for_child(person.sid, CHILD_UNDER_15)  # the child's folder
     started = person.get(f"/e-services/{SERVICE}/form")
     assert started.status_code == 303 and started.headers["Location"].endswith("/agreement")
     person.accept_agreement(SERVICE)
