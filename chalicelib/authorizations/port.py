@@ -174,7 +174,10 @@ class WebApiAuthorizations:
                 decision = self._call("GET", f"/service/hpa/api/authorization/{sid}/{quote(person_id, safe='')}?{query}",
                                       bearer=token)
                 if isinstance(decision, dict) and decision.get("result") == "ALLOWED":
-                    principals.append(person_principal(person_id, name))
+                    # The child's language from the register, when the entry carries one: the notice of
+                    # consent is made in it (chalicelib/consent/notice.py); otherwise the page's language.
+                    language = entry.get("language") if entry.get("language") in ("fi", "sv", "en") else None
+                    principals.append(person_principal(person_id, name, language=language))
             return principals
         listed = self._call("GET", f"/service/ypa/api/organizationRoles/{sid}?{query}", bearer=token)
         companies = []
@@ -192,7 +195,7 @@ def _entries(listed) -> list[dict]:
     return listed
 
 
-def person_principal(personal_identity_code: str, name: str, today=None) -> Principal:
+def person_principal(personal_identity_code: str, name: str, today=None, language: str | None = None) -> Principal:
     """A person the service lists: a child under 18 is in the person's custody (a minor cannot give
     an authorisation; the service lists minors only from the population register's custody data);
     an adult has authorised the person."""
@@ -208,7 +211,7 @@ def person_principal(personal_identity_code: str, name: str, today=None) -> Prin
     age = principal.age(today)
     if age is not None and age < ADULT_AGE:
         return Principal("child", "custody", principal.name, principal.principal_hash, identifier=code,
-                         birth_date=principal.birth_date)
+                         birth_date=principal.birth_date, language=language)
     return principal
 
 

@@ -147,7 +147,8 @@ def _session(session_id: str, authorization: str | None, path_and_query: str, he
 
 def delegate(session_id: str, authorization: str | None, path_and_query: str, header: str | None) -> list[dict]:
     session = _session(session_id, authorization, path_and_query, header, "hpa")
-    return [{"name": p["name"], "personId": p["personId"]} for p in delegate_data(session["delegate"])["persons"]]
+    return [{"name": p["name"], "personId": p["personId"], **({"language": p["language"]} if p.get("language") else {})}
+            for p in delegate_data(session["delegate"])["persons"]]
 
 
 def authorization_of(session_id: str, person_id: str, authorization: str | None, path_and_query: str,

@@ -175,6 +175,7 @@ def test_health_care_for_a_child_under_15_stays_out_of_every_folder(client, idp,
     sid = signed_in(client, idp)
     choose(client, sid, "Tiina Testaaja")
     filler = Filler(client, sid)
+    filler.accept_agreement("dental-care")  # the guardian's own electronic agreement first (health-care consent)
     start = filler.start("dental-care").body.decode()
     assert 'value="Tiina Testaaja"' in start and 'value="150615A9589"' in start  # the patient is the child
     form = form_for("dental-care")

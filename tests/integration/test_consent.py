@@ -9,6 +9,7 @@ import pytest
 
 from tests.fake_idp import NORDEA_TESTAAJA
 from tests.integration.test_folder import CUSTOMER_B
+from tests.integration.test_acting_on_behalf import authz  # noqa: F401 (a fixture: the e-Authorizations stand-in)
 from tests.integration.test_forms import Filler, sign_in
 
 SERVICE = "dental-care"
@@ -398,3 +399,20 @@ def test_acting_for_a_child_the_guardian_accepts_and_the_health_care_form_stays_
     assert item not in body(person.get("/folder"))  # the guardian's own folder
     # The guardian's acceptance holds for themselves too: the agreement is theirs.
     assert person.start(SERVICE).status_code == 200
+
+
+def test_end_to_end_a_guardian_chooses_a_child_and_downloads_the_notice(client, idp, authz):
+    """Through the real choice of principal (the e-Authorizations stand-in's data): Nordea Testaaja
+    chooses Tiina Testaaja (under 15, Finnish) and gets the notice in Finnish; Teemu (15-17) has none."""
+    from tests.integration.test_acting_on_behalf import choose
+
+    guardian = Filler(client, sign_in(client, idp))
+    choose(client, guardian.sid, "Tiina Testaaja")
+    page = body(guardian.get(f"/e-services/{SERVICE}/agreement"))
+    assert "Notice of consent for Tiina Testaaja" in page
+    text, reader = pdf_text(notice(guardian).body)
+    flat = " ".join(text.split())
+    assert reader.trailer["/Root"]["/Lang"] == "fi"
+    assert "Lapsi Tiina Testaaja" in flat and "Lapsen syntymäaika 15.6.2015" in flat and "Huoltaja" in flat
+    choose(client, guardian.sid, "Teemu Testaaja")
+    assert notice(guardian).status_code == 404
