@@ -33,12 +33,12 @@ def _next(service, raw: str | None) -> str:
 
 def render_agreement(page, service, *, next_path: str | None = None, status: int = 200, error: bool = False,
                      reason: str | None = None):
-    """The agreement page. ``reason``: why a form sent the person here (``withdrawn``: a draft's page
-    was saved but cannot go on until the agreement is accepted again)."""
+    """The agreement page. ``reason`` "draft": a draft's page (or Send) sent the person here; what they
+    posted was saved, and the form goes on once the agreement is accepted (again, or its new version).
+    Acting for a child, the page also offers the notice of consent."""
     from chalicelib import consent
-
-    from chalicelib.i18n import LANGUAGE_NAMES, LANGUAGES
     from chalicelib.consent.notice import notice_language
+    from chalicelib.i18n import LANGUAGE_NAMES, LANGUAGES
 
     current = consent.acceptance(consent.acceptor(page.session).key, service.id)
     child = _child(page)
