@@ -25,11 +25,11 @@ def same(code):
     return {role: code for role in ROLES}
 
 
-def web(anon, signed_in=None, *, A=None, B=None, M=None):
+def web(anon, signed_in=None, *, A=None, B=None, M=None, acting=None):
     """Web routes: the division keys carry no session, so they are anonymous here."""
     signed_in = signed_in if signed_in is not None else anon
     return {"anon": anon, "DX": anon, "DY": anon, "A": A or signed_in, "B": B or signed_in, "M": M or signed_in,
-            "G": signed_in, "P": signed_in, "C": signed_in}
+            "G": acting or signed_in, "P": acting or signed_in, "C": acting or signed_in}
 
 
 def owned(anon=303, owner=200, other=404):
@@ -74,7 +74,8 @@ MATRIX = [
     ("GET", "/profile/my-data", "/profile/my-data", None, web(303, 200)),
     ("GET", "/profile/my-data.json", "/profile/my-data.json", None, web(303, 200)),
     ("GET", "/profile/delete", "/profile/delete", None, web(303, 200)),
-    ("POST", "/profile/delete", "/profile/delete", {"confirm": "yes"}, web(303, 303)),
+    # Nobody deletes the profile of a child, a person or a company they act for (issue 17)
+    ("POST", "/profile/delete", "/profile/delete", {"confirm": "yes"}, web(303, 303, acting=403)),
     ("GET", "/profile/deleted", "/profile/deleted", None, same(200)),
     ("GET", "/folder", "/folder", None, web(303, 200)),
     ("GET", "/folder/{item_number}", "/folder/{item}", None, owned()),
