@@ -81,7 +81,7 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
             check_everywhere(page, base + path, name, found)
         # Acting for a child (issue 17): the sentence on the form and the health-care refusal page's kin
         page.goto(f"{base}/act-for?change=1&lang=en")
-        page.get_by_label("Teemu Testaaja").check()
+        page.locator("label", has_text="Teemu Testaaja").click()
         click_and_wait(page, page.get_by_role("button", name="Continue"))
         for name, path in [("home-acting-for", "/"), ("not-for-this-service", "/e-services/dental-care/form")]:
             check_everywhere(page, base + path, name, found)

@@ -22,7 +22,7 @@ def test_a_guardian_chooses_her_child_then_her_company_in_finnish(portal, browse
         assert axe_violations(page) == []
         expect(page.get_by_text("Huollettavasi lapsi, syntynyt 15.6.2015")).to_be_visible()
         expect(page.get_by_text("Esimerkki Ky (Y-tunnus 2345678-0): roolisi yrityksessä eivät oikeuta")).to_be_visible()
-        page.get_by_label("Tiina Testaaja").check()
+        page.locator("label", has_text="Tiina Testaaja").click()
         click_and_wait(page, page.get_by_role("button", name="Jatka"))
         expect(page.locator("main .acting-for")).to_have_text("Asioit huollettavasi Tiina Testaaja puolesta.")
         expect(page.locator(".account__for")).to_have_text("henkilön Tiina Testaaja puolesta")
@@ -31,13 +31,13 @@ def test_a_guardian_chooses_her_child_then_her_company_in_finnish(portal, browse
 
         # From the top bar, without signing in again
         click_and_wait(page, page.get_by_role("link", name="Vaihda, kenen puolesta asioit"))
-        page.get_by_label("Testiyritys Oy").check()
+        page.locator("label", has_text="Testiyritys Oy").click()
         click_and_wait(page, page.get_by_role("button", name="Jatka"))
         expect(page.locator("main .acting-for")).to_contain_text("Asioit organisaation Testiyritys Oy (Y-tunnus 9876543-0) puolesta.")
         expect(page.locator(".account__for")).to_have_text("organisaation Testiyritys Oy (Y-tunnus 9876543-0) puolesta")
 
         click_and_wait(page, page.get_by_role("link", name="Vaihda, kenen puolesta asioit"))
-        page.get_by_label("Itseni").check()
+        page.locator("label[for=principal-self]").click()
         click_and_wait(page, page.get_by_role("button", name="Jatka"))
         expect(page.locator("main .acting-for")).to_have_count(0)
         expect(page.locator(".account__for")).to_have_count(0)
