@@ -29,6 +29,9 @@ class StageSettings:
     public_base_url: str
     oidc_issuer: str
     oidc_client_id: str
+    # Suomi.fi e-Authorizations (docs/acting-on-behalf.md): "" = the bundled stand-in (not in prod)
+    authorizations_base_url: str
+    authorizations_client_id: str
     notification_sender: str
     sms_sender_id: str
     alarm_email: str
@@ -54,12 +57,14 @@ _DEFAULTS = {
         retain_data=False, log_retention_days=30,
         public_base_url="https://dev.asiointi.example.fi", oidc_issuer="",  # "": the bundled provider
         oidc_client_id="city-eservices-portal", notification_sender="no-reply@dev.asiointi.example.fi",
+        authorizations_base_url="", authorizations_client_id="city-eservices-portal",
         sms_sender_id="", alarm_email="", failed_notifications_threshold=5,
     ),
     "prod": dict(
         retain_data=True, log_retention_days=365,
         public_base_url="https://asiointi.example.fi", oidc_issuer="https://tunnistus.example.fi",
         oidc_client_id="city-eservices-portal", notification_sender="no-reply@asiointi.example.fi",
+        authorizations_base_url="https://asiointivaltuustarkastus.suomi.fi", authorizations_client_id="city-eservices-portal",
         sms_sender_id="Helsinki", alarm_email="", failed_notifications_threshold=5,
     ),
 }
@@ -77,4 +82,6 @@ def stage_settings(name: str, context=lambda key: None) -> StageSettings:
                 str(override).lower() in ("1", "true", "yes")
     if not values["oidc_issuer"]:
         values["oidc_issuer"] = values["public_base_url"].rstrip("/") + "/dev-idp"
+    if not values["authorizations_base_url"]:
+        values["authorizations_base_url"] = values["public_base_url"].rstrip("/") + "/dev-authorizations"
     return StageSettings(name=name, environment=environment, **values)

@@ -89,7 +89,13 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
         for name, path in [("home", "/"), ("folder", "/folder"), ("item", f"/folder/{item}"),
                            ("application", f"/folder/{item}/application"), ("complement", f"/folder/{item}/complement"),
                            ("profile", "/profile"), ("profile-edit", "/profile/edit"), ("my-data", "/profile/my-data"),
-                           ("delete-profile", "/profile/delete")]:
+                           ("delete-profile", "/profile/delete"), ("act-for", "/act-for?change=1")]:
+            check_everywhere(page, base + path, name, found)
+        # Acting for a child (issue 17): the sentence on the form and the health-care refusal page's kin
+        page.goto(f"{base}/act-for?change=1&lang=en")
+        page.locator("label", has_text="Teemu Testaaja").click()
+        click_and_wait(page, page.get_by_role("button", name="Continue"))
+        for name, path in [("home-acting-for", "/"), ("not-for-this-service", "/e-services/dental-care/form")]:
             check_everywhere(page, base + path, name, found)
     finally:
         context.close()
