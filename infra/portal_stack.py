@@ -299,6 +299,14 @@ class PortalStack(Stack):
     def _configure_api(self) -> None:
         api = self.chalice.get_resource("RestAPI")
         api.add_property_override("Name", self.stage.stack_name)
+        # The receipt (a PDF, base64 from the function): API Gateway turns it back into bytes only when
+        # the request's *first* Accept type is a binary media type, and a browser's link asks text/html
+        # first, so every type counts as binary. Request bodies then arrive base64-encoded, which
+        # Chalice decodes for every route (raw_body); text answers (isBase64Encoded false) pass unchanged.
+        from chalice.app import APIGateway
+
+        api.add_property_override("DefinitionBody.x-amazon-apigateway-binary-media-types",
+                                  [*APIGateway().binary_types, "multipart/form-data", "application/pdf", "*/*"])
         # A path with no route: API Gateway answers MISSING_AUTHENTICATION_TOKEN (403) by default.
         api.add_property_override("DefinitionBody.x-amazon-apigateway-gateway-responses", {
             "MISSING_AUTHENTICATION_TOKEN": {

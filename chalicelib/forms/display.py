@@ -19,3 +19,17 @@ def display_value(field: FormField, value, attachments: list, language: str, yes
     if isinstance(value, list):
         return ", ".join(value)
     return value or ""
+
+
+def answered_pages(form, answers: dict, attachments: list, language: str, yes: str, no: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """A sent form's answers as the summary shows them, page by page: (page title, [(label, answer)]).
+    Only what was sent: the visible fields that have an answer, and file fields that have files
+    (the application page and the receipt)."""
+    pages = []
+    for page in form.pages:
+        rows = [(f.label.get(language), display_value(f, answers.get(f.name), attachments, language, yes, no))
+                for f in page.fields
+                if f.name in answers or (f.type == "attachment" and any(a.field == f.name for a in attachments))]
+        if rows:
+            pages.append((page.title.get(language), rows))
+    return pages

@@ -77,6 +77,16 @@ def show_application(page, item_number):
                        service=catalogue().get(item.service_id), display=display_value)
 
 
+@bp.route("/folder/{item_number}/receipt", methods=["GET"])
+@page_view(bp, access="signed_in")
+def receipt(page, item_number):
+    """ "Download a copy (PDF)": the receipt of a folder item, in the language it was sent in."""
+    from chalicelib import folder
+    from chalicelib.handlers.forms import receipt_response
+
+    return receipt_response(page, folder.get_item(_owner(page), item_number))
+
+
 def _file_limits() -> dict:
     """What the complement page tells about files: types, size of one, how many and how much in all."""
     from chalicelib.forms.attachments import ALLOWED_LABEL, MAX_BYTES, MAX_FILES, MAX_TOTAL_BYTES

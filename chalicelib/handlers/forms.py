@@ -211,7 +211,28 @@ def send_form(page, draft_id):
                      detail=page.session.principal.relation, principal_hash=page.session.principal.principal_hash,
                      actor_hash=page.session.actor_hash)
     return page.render("forms/sent.html", item_number=sent.item_number, health_care=sent.health_care,
-                       service=get_service(form.id))
+                       service=get_service(form.id), draft_id=draft_id)
+
+
+def receipt_response(page, item):
+    """The receipt of ``item`` as a PDF download (sender and for whom from this session)."""
+    from chalicelib.forms.receipt import filename, parties, receipt_pdf
+
+    body = receipt_pdf(item, parties(item.sent_by, page.session.acting_for))
+    return page.response(body, headers={
+        "Content-Type": "application/pdf",
+        "Content-Disposition": f'attachment; filename="{filename(item)}"',
+        "Content-Language": item.language,
+    })
+
+
+@bp.route("/drafts/{draft_id}/receipt", methods=["GET"])
+@page_view(bp, access="signed_in")
+def receipt_after_sending(page, draft_id):
+    """The sent page's "Download a copy (PDF)": the only way to a health-care form's receipt."""
+    from chalicelib.forms.receipt import just_sent
+
+    return receipt_response(page, just_sent(page.session.profile_id, draft_id))
 
 
 @bp.route("/drafts/{draft_id}/remove", methods=["GET"])

@@ -114,6 +114,8 @@ def test_api_gateway_passes_forms_as_binary_and_answers_404_for_unknown_paths(te
     api = templates[stage]["Resources"]["RestAPI"]["Properties"]
     body = api["DefinitionBody"]
     assert "multipart/form-data" in body["x-amazon-apigateway-binary-media-types"]
+    # The receipt's PDF reaches a browser as bytes (its first Accept type is text/html: docs/receipt.md).
+    assert {"application/pdf", "*/*"} <= set(body["x-amazon-apigateway-binary-media-types"])
     missing = body["x-amazon-apigateway-gateway-responses"]["MISSING_AUTHENTICATION_TOKEN"]
     assert missing["statusCode"] == 404
     assert api["Name"] == f"city-eservices-{stage}" and api["StageName"] == "api"

@@ -89,6 +89,7 @@ MATRIX = [
     ("GET", "/folder", "/folder", None, web(303, 200)),
     ("GET", "/folder/{item_number}", "/folder/{item}", None, owned()),
     ("GET", "/folder/{item_number}/application", "/folder/{item}/application", None, owned()),
+    ("GET", "/folder/{item_number}/receipt", "/folder/{item}/receipt", None, owned()),
     ("GET", "/folder/{item_number}/complement", "/folder/{item}/complement", None, owned()),
     ("POST", "/folder/{item_number}/complement", "/folder/{item}/complement", {"text": "Lisätieto"}, owned(owner=303)),
     ("POST", "/folder/{item_number}/messages/{thread_id}", "/folder/{item}/messages/{thread}", {"text": "Vastaus"},
@@ -108,6 +109,9 @@ MATRIX = [
     ("GET", "/drafts/{draft_id}/remove", "/drafts/{draft}/remove", None, owned()),
     ("POST", "/drafts/{draft_id}/remove", "/drafts/{draft}/remove", {}, owned(owner=303)),
     ("POST", "/drafts/{draft_id}/send", "/drafts/{draft}/send", {}, owned()),
+    # The sent page's receipt: through A's sent draft (its "sent" marker); a draft not sent has none.
+    ("GET", "/drafts/{draft_id}/receipt", "/drafts/" + "a" * 32 + "/receipt", None, owned()),
+    ("GET", "/drafts/{draft_id}/receipt", "/drafts/{draft}/receipt", None, owned(owner=404)),
     ("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", None, same(200)),
     ("GET", "/api/v1/docs", "/api/v1/docs", None, same(200)),
     ("GET", "/api/v1/submissions", "/api/v1/submissions", None, api(200, 200)),
@@ -221,7 +225,7 @@ def world(aws, client, monkeypatch):
 
 
 def _request(client, world, role, method, path, body):
-    headers = {"Cookie": "lang=en"}
+    headers = {"Cookie": "lang=en", "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # as a browser asks
     if role in world["people"]:
         person = world["people"][role]
         headers["Cookie"] += f"; sid={person['sid']}"
