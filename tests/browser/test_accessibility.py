@@ -97,6 +97,11 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
         click_and_wait(page, page.get_by_role("button", name="Continue"))
         for name, path in [("home-acting-for", "/"), ("not-for-this-service", "/e-services/dental-care/form")]:
             check_everywhere(page, base + path, name, found)
+        # A child under 15: the agreement page offers the notice of consent (PDF) in each language.
+        page.goto(f"{base}/act-for?change=1&lang=en")
+        page.locator("label", has_text="Tiina Testaaja").click()
+        click_and_wait(page, page.get_by_role("button", name="Continue"))
+        check_everywhere(page, f"{base}/e-services/dental-care/agreement", "agreement-for-a-child", found)
     finally:
         context.close()
     assert found == []
