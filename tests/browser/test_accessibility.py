@@ -102,6 +102,7 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
         page.locator("label", has_text="Tiina Testaaja").click()
         click_and_wait(page, page.get_by_role("button", name="Continue"))
         check_everywhere(page, f"{base}/e-services/dental-care/agreement", "agreement-for-a-child", found)
+        assert page.get_by_role("heading", name="Notice of consent for Tiina Testaaja").is_visible()
     finally:
         context.close()
     assert found == []
