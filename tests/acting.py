@@ -36,7 +36,9 @@ def through_choice(get, post, response):
             next_path = re.search(r'name="next" value="([^"]*)"', page).group(1)
             import html
 
-            return post("/act-for", {"csrf_token": csrf, "principal": "self", "next": html.unescape(next_path)})
+            notice = re.search(r'name="notice" value="([^"]*)"', page)
+            return post("/act-for", {"csrf_token": csrf, "principal": "self", "next": html.unescape(next_path),
+                                     **({"notice": notice.group(1)} if notice else {})})
         if response.status_code != 303 or not (location.startswith("/act-for") or location.startswith("/dev-authorizations")):
             return response
         response = get(location)

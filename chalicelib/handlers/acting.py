@@ -73,7 +73,8 @@ def _render_choices(page, choices, next_path: str, *, status: int = 200, errors:
     current = page.session.principal
     return page.render(
         "acting/choose.html", status=status, choices=choices, next_path=next_path, errors=errors or {},
-        own=_self(page), current_ref=current.ref, registered_notice=page.request.query.get("notice") == "registered",
+        own=_self(page), current_ref=current.ref, notice=None,  # "Registration complete" waits for the page after
+        then_notice="registered" if page.request.query.get("notice") == "registered" else None,
         children=[c for c in choices if c.kind == "child"], persons=[c for c in choices if c.kind == "person"],
         organisations=[c for c in choices if c.kind == "organisation"],
     )
@@ -137,9 +138,10 @@ def chosen(page):
 
     fields = page.request.form()
     next_path = _next(page, fields)
+    notice = "registered" if fields.get("notice") == "registered" else None  # announced on the page after
     ref = fields.get("principal") or ""
     if ref == "self":
-        return _finish_choice(page, _self(page), next_path)
+        return _finish_choice(page, _self(page), next_path, notice)
     choices = page.session.principal_choices or []
     principal = next((c for c in choices if c.ref == ref), None)
     if principal is None:
@@ -151,7 +153,7 @@ def chosen(page):
     if principal.kind == "child" and not is_child_in_custody(principal):
         return _render_choices(page, choices, next_path, status=403,
                                errors={"principal": Message(N_("The child has come of age: a guardian no longer acts for them."))})
-    return _finish_choice(page, principal, next_path)
+    return _finish_choice(page, principal, next_path, notice)
 
 
 @bp.route("/act-for/refresh", methods=["POST"], content_types=FORM)
