@@ -10,7 +10,8 @@ with collector_paused():
 
     from chalicelib import observability
     from chalicelib.config import settings
-    from chalicelib.handlers import api, auth, catalogue, delivery, feedback, folder, forms, pages, privacy, profile, static
+    from chalicelib.handlers import (acting, api, auth, catalogue, consent, delivery, feedback, folder, forms, pages,
+                                     privacy, profile, static)
     from chalicelib.web.responses import add_security_headers
 
     # Logs go through Powertools' JSON handler (chalicelib/observability.py): Chalice adds no handler of its own.
@@ -26,8 +27,10 @@ with collector_paused():
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(feedback.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(acting.bp)
     app.register_blueprint(profile.bp)
     app.register_blueprint(forms.bp)
+    app.register_blueprint(consent.bp)
     app.register_blueprint(folder.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(static.bp)
@@ -44,6 +47,10 @@ with collector_paused():
         from chalicelib.handlers import devprofile  # the profile service's stand-in, likewise
 
         devprofile.register(app)
+    if settings().authorizations_standin_enabled:
+        from chalicelib.handlers import devauthorizations  # the e-Authorizations stand-in: never imported in prod
+
+        devauthorizations.register(app)
     if settings().stage == "local":
         from chalicelib.handlers import outbox
 

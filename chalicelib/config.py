@@ -156,11 +156,32 @@ class Settings(BaseModel):
     scan_overdue_minutes: int = 30
     # A file GuardDuty found a threat in is deleted this long after the finding (time to investigate).
     threat_retention_days: int = 30
+    # Suomi.fi e-Authorizations (chalicelib/authorizations, docs/acting-on-behalf.md): the web API's base
+    # address (production: https://asiointivaltuustarkastus.suomi.fi; the bundled stand-in is mounted at
+    # /dev-authorizations in the local, dev and test stages), the portal's client id, the checksum key of
+    # the X-AsiointivaltuudetAuthorization header and the OAuth secret (both from the stage's secret in
+    # AWS Secrets Manager, by reference: infra/portal_stack.py), the timeout of each call, and the
+    # company roles (the service's role codes, comma-separated) that let a person act for a company here.
+    authorizations_base_url: str = "http://localhost:8000/dev-authorizations"
+    authorizations_client_id: str = "city-eservices-portal"
+    authorizations_checksum_key: str = "local-development-checksum-key"
+    authorizations_oauth_secret: str = "local-development-oauth-secret"
+    authorizations_timeout_seconds: float = 5.0
+    authorizations_company_roles: str = "NIMKO,TJ,PJ,IS,YHM,ELI"
 
     @property
     def dev_idp_enabled(self) -> bool:
         """The bundled development identity provider exists only outside production."""
         return self.stage in ("local", "dev", "test")
+
+    @property
+    def authorizations_standin_enabled(self) -> bool:
+        """The bundled e-Authorizations stand-in exists only outside production, like the identity provider's."""
+        return self.stage in ("local", "dev", "test")
+
+    @property
+    def accepted_company_roles(self) -> tuple[str, ...]:
+        return tuple(r.strip() for r in self.authorizations_company_roles.split(",") if r.strip())
 
     @property
     def accept_test_identity_codes(self) -> bool:

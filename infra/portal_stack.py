@@ -119,6 +119,7 @@ class PortalStack(Stack):
         self.tables = {spec.name: self._table(spec, removal) for spec in self.specs}
         self.bucket = self._bucket(removal)
         secret = self._secret()
+        authorizations_secret = self._authorizations_secret()
         alarm_topic = self._alarm_topic()
 
         self.api_role = self._role("ApiRole", "The portal's API function: pages and the division API")
@@ -162,6 +163,13 @@ class PortalStack(Stack):
             # template and the repository never hold the values.
             "PORTAL_OIDC_CLIENT_SECRET": secret.secret_value_from_json("oidc_client_secret").unsafe_unwrap(),
             "PORTAL_IDENTITY_PEPPER": secret.secret_value_from_json("identity_pepper").unsafe_unwrap(),
+            # Suomi.fi e-Authorizations (docs/acting-on-behalf.md): the checksum key and OAuth secret by reference.
+            "PORTAL_AUTHORIZATIONS_BASE_URL": stage.authorizations_base_url,
+            "PORTAL_AUTHORIZATIONS_CLIENT_ID": stage.authorizations_client_id,
+            "PORTAL_AUTHORIZATIONS_CHECKSUM_KEY":
+                authorizations_secret.secret_value_from_json("checksum_key").unsafe_unwrap(),
+            "PORTAL_AUTHORIZATIONS_OAUTH_SECRET":
+                authorizations_secret.secret_value_from_json("oauth_secret").unsafe_unwrap(),
             "PORTAL_NOTIFICATION_SENDER": stage.notification_sender,
             "PORTAL_NOTIFICATION_QUEUE_URL": self.queue.queue_url,
             "PORTAL_NOTIFICATION_QUEUE_ARN": self.queue.queue_arn,
@@ -358,6 +366,24 @@ class PortalStack(Stack):
         function.add_property_override(f"Events.{name}.Properties.Pattern.detail",
                                        {"s3ObjectDetails": {"bucketName": [self.bucket.bucket_name]}})
         function.add_property_override("Role", self.scan_role.role_arn)
+
+    def _authorizations_secret(self) -> secretsmanager.Secret:
+        """Suomi.fi e-Authorizations: the checksum key of X-AsiointivaltuudetAuthorization and the OAuth
+        secret, both given by the service at registration. In dev a generated key serves the bundled
+        stand-in, which reads the same settings."""
+        secret = secretsmanager.Secret(
+            self, "AuthorizationsSecrets",
+            secret_name=f"{self.stage.stack_name}/authorizations",
+            description="checksum_key and oauth_secret: from Suomi.fi e-Authorizations (dev: generated)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({"oauth_secret": "set-me"}),
+                generate_string_key="checksum_key",
+                password_length=64,
+                exclude_punctuation=True,
+            ),
+        )
+        secret.apply_removal_policy(RemovalPolicy.RETAIN)
+        return secret
 
     # --- permissions ----------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ def local_environment(moto_port: int, port: int = 8000) -> dict[str, str]:
     env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
     env["PORTAL_PUBLIC_BASE_URL"] = f"http://localhost:{port}"
     env["PORTAL_OIDC_ISSUER"] = f"http://localhost:{port}/dev-idp"
+    env["PORTAL_AUTHORIZATIONS_BASE_URL"] = f"http://localhost:{port}/dev-authorizations"
     return env
 
 

@@ -94,6 +94,29 @@ class AlternativeMethod(_Strict):
         return self
 
 
+class Agreement(_Strict):
+    """The electronic agreement a health-care e-service asks a person to accept before its form.
+
+    ``version`` goes up whenever the text changes in substance: an acceptance of an older version no
+    longer counts, and the person is asked again. ``text`` is paragraphs separated by a blank line.
+    """
+
+    version: int = Field(ge=1, le=1000, strict=True)
+    title: LocalizedShort
+    text: Localized
+
+    @model_validator(mode="after")
+    def _translated(self) -> "Agreement":
+        for part in ("title", "text"):
+            values = getattr(self, part)
+            if len({values.fi, values.sv, values.en}) != 3:
+                raise ValueError(f"the agreement's {part} must be translated: fi, sv and en are the same text")
+        for language in LANGUAGES:
+            if any(not p.strip() for p in self.text.get(language).split("\n\n")):
+                raise ValueError(f"the agreement's {language} text has an empty paragraph")
+        return self
+
+
 class EService(_Strict):
     schema_version: Literal[1]
     id: Slug
@@ -120,6 +143,8 @@ class EService(_Strict):
     external_url: HttpsUrl | None = None
     popular: bool = False
     health_care: bool = False
+    # The electronic agreement the person accepts, once per e-service, before its form (health care only).
+    agreement: Agreement | None = None
     # How long a decided or cancelled submission is kept (by law or the City's archive plan).
     retention_years: int = Field(default=10, ge=1, le=100)
 
@@ -131,4 +156,8 @@ class EService(_Strict):
                 raise ValueError(f"{name} lists a value twice")
         if self.health_care and self.saved_in_folder:
             raise ValueError("health care services are never saved in the e-services folder")
+        if self.agreement and not self.health_care:
+            raise ValueError("only a health care service asks for the electronic agreement")
+        if self.agreement and self.external_url:
+            raise ValueError("an agreement is asked before the portal's own form: a service outside the portal asks its own")
         return self

@@ -86,9 +86,30 @@ class EventOut(_Out):
     attachment_ids: list[str] = Field(default_factory=list)
 
 
+class PrincipalOut(_Out):
+    """For whom the form was sent (issue 17)."""
+
+    kind: Literal["person", "child", "organisation"] = Field(
+        description="`person`: the customer themselves or a person who authorised the sender; `child`: a child in the "
+                    "sender's custody; `organisation`: a company or other organisation.")
+    relation: Literal["self", "custody", "authorisation", "representation"] = Field(
+        description="How the sender may act for it: themselves, custody of a child (population register), an "
+                    "authorisation or a role in the organisation (Suomi.fi e-Authorizations).")
+    name: str
+    identifier: str | None = Field(default=None, description="The personal identity code or Business ID.")
+
+
+class ActorOut(_Out):
+    """Who acted (issue 17): the person who filled in and sent the form."""
+
+    name: str
+
+
 class SubmissionDetail(SubmissionSummary):
     language: str
-    sent_by: str
+    sent_by: str = Field(description="The name of the person who sent it (the same as `acted_by.name`).")
+    principal: PrincipalOut = Field(description="For whom it was sent: the customer themselves unless someone acted for them.")
+    acted_by: ActorOut
     created_at: datetime
     answers: dict
     attachments: list[AttachmentOut]

@@ -11,8 +11,8 @@ from chalicelib.config import settings
 from chalicelib.divisions import name_of
 from chalicelib.divisions.keys import ApiCaller
 from chalicelib.divisions.schemas import (
-    AttachmentOut, EventOut, MessageIn, MessagePosted, StatusChange, StatusChanged, SubmissionDetail, SubmissionList,
-    SubmissionSummary,
+    ActorOut, AttachmentOut, EventOut, MessageIn, MessagePosted, StatusChange, StatusChanged, SubmissionDetail, SubmissionList,
+    PrincipalOut, SubmissionSummary,
 )
 from chalicelib.errors import Conflict, Invalid, NotFound, TooLarge, UnsupportedType
 
@@ -117,11 +117,31 @@ def get_submission(caller: ApiCaller, item_number: str) -> SubmissionDetail:
              for source, a in refs]
     return SubmissionDetail(
         **_summary(item).model_dump(), language=item.language, sent_by=item.sent_by, created_at=item.created_at,
+        principal=_principal(item), acted_by=ActorOut(name=item.sent_by),
         answers=item.answers, attachments=files,
         events=[EventOut(kind=e.kind, at=e.created_at, status=e.status, author=e.author, text=e.text, thread_id=e.thread_id,
                          reply_allowed=e.reply_allowed, attachment_ids=[a.attachment_id for a in e.attachments or []])
                 for e in events],
     )
+
+
+def _principal(item) -> PrincipalOut:
+    """For whom the item was sent. Items from before issue 17, and a person's own, carry no principal:
+    it is the profile that sent it (one GetItem; a deleted profile leaves only the sender's name)."""
+    from chalicelib.identity.profiles import get_profile
+
+    if item.principal_kind:
+        return PrincipalOut(kind=item.principal_kind, relation=item.principal_relation or "self",
+                            name=item.principal_name or "", identifier=item.principal_identifier)
+    try:
+        profile = get_profile(item.owner_id or item.sender_id)
+    except NotFound:
+        return PrincipalOut(kind="person", relation="self", name=item.sent_by)
+    if profile.kind == "organisation":
+        return PrincipalOut(kind="organisation", relation="self", name=profile.organisation_name or "",
+                            identifier=profile.business_id)
+    return PrincipalOut(kind="person", relation="self", name=f"{profile.given_name or ''} {profile.family_name or ''}".strip(),
+                        identifier=profile.personal_identity_code)
 
 
 def change_status(caller: ApiCaller, item_number: str, change: StatusChange) -> StatusChanged:

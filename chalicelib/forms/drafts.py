@@ -34,14 +34,21 @@ def check_draft_id(draft_id: str | None) -> str:
 
 @dataclass
 class Owner:
-    """Whose folder the draft is in, and who is filling it in."""
+    """Whose folder the draft is in, and who is filling it in (and for whom: issue 17)."""
 
     owner_id: str
     acting_name: str
+    principal: object | None = None  # authorizations.Principal; None = the person themselves
+    actor_profile_id: str | None = None  # the acting person's own profile, when the folder is a principal's
 
 
-def identity_values(profile, acting_name: str) -> dict[str, str]:
-    """What prefills draw from: the identification (read-only) and the profile (editable)."""
+def identity_values(profile, acting_name: str, *, principal=None, actor_profile=None) -> dict[str, str]:
+    """What prefills draw from: the identification (read-only) and the profile (editable).
+
+    ``profile`` is the folder's (the principal's). The applicant's fields (names, identity code) are
+    the principal's when the person acts for another person or a child; the guardian's and contact
+    fields are the acting person's own (``actor_profile``); the child's fields are filled only when
+    the principal is a child in the person's custody."""
     values = {
         "full_name": acting_name,
         "given_name": profile.given_name or "",
@@ -51,10 +58,27 @@ def identity_values(profile, acting_name: str) -> dict[str, str]:
         "business_id": profile.business_id or "",
         "email": profile.email or "",
         "phone": profile.phone or "",
+        "child_given_name": "",
+        "child_family_name": "",
+        "child_personal_identity_code": "",
     }
     if profile.kind == "organisation":
         given, _, family = acting_name.partition(" ")
         values.update(given_name=given, family_name=family)
+    actor = actor_profile if actor_profile is not None else profile
+    for_other_person = principal is not None and principal.kind in ("person", "child") and not principal.is_self
+    if for_other_person:
+        values["full_name"] = principal.name
+        values.update(email=actor.email or "", phone=actor.phone or "")
+    if principal is not None and principal.kind == "child":
+        values.update(child_given_name=profile.given_name or "", child_family_name=profile.family_name or "",
+                      child_personal_identity_code=profile.personal_identity_code or "")
+    if actor.kind == "person":
+        values.update(guardian_given_name=actor.given_name or "", guardian_family_name=actor.family_name or "",
+                      guardian_personal_identity_code=actor.personal_identity_code or "")
+    else:
+        given, _, family = acting_name.partition(" ")
+        values.update(guardian_given_name=given, guardian_family_name=family, guardian_personal_identity_code="")
     return values
 
 

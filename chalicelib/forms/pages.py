@@ -56,7 +56,9 @@ def new_draft(owner: drafts.Owner, draft_id: str, form: FormDefinition):
     """A new, unsaved draft prefilled from the identification and the profile."""
     from chalicelib.identity.profiles import get_profile
 
-    identity = drafts.identity_values(get_profile(owner.owner_id), owner.acting_name)
+    profile = get_profile(owner.owner_id)
+    actor = get_profile(owner.actor_profile_id) if owner.actor_profile_id and owner.actor_profile_id != owner.owner_id else None
+    identity = drafts.identity_values(profile, owner.acting_name, principal=owner.principal, actor_profile=actor)
     return drafts.new(owner, draft_id, form, identity)
 
 

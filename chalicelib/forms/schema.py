@@ -18,9 +18,14 @@ FieldType = Literal[
 Prefill = Literal[
     "given_name", "family_name", "full_name", "personal_identity_code", "email", "phone",
     "organisation_name", "business_id",
+    # Acting on behalf (issue 17): the guardian or contact is the acting person; the child is the
+    # principal when the person acts for a child in their custody (typed by hand otherwise).
+    "guardian_given_name", "guardian_family_name", "guardian_personal_identity_code",
+    "child_given_name", "child_family_name", "child_personal_identity_code",
 ]
 # Prefills that come from the identification: shown read-only, never taken from the form.
-IDENTITY_PREFILLS = {"given_name", "family_name", "full_name", "personal_identity_code", "organisation_name", "business_id"}
+IDENTITY_PREFILLS = {"given_name", "family_name", "full_name", "personal_identity_code", "organisation_name", "business_id",
+                     "guardian_given_name", "guardian_family_name", "guardian_personal_identity_code"}
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 4000, "email": 254, "phone": 30}
 

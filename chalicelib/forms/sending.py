@@ -36,7 +36,19 @@ def next_item_number() -> str:
     return f"{int(counter.value):06d}"
 
 
-def send(form: FormDefinition, draft, *, sender_id: str, sent_by: str, language: str) -> Sent:
+def acting_attributes(principal, actor_id: str | None, actor_hash: str | None) -> dict:
+    """For whom and by whom (issue 17): nothing when the person acted for themselves (as before)."""
+    if principal is None or (principal.is_self and principal.kind != "organisation"):
+        return {}
+    return {
+        "principal_kind": principal.kind, "principal_relation": principal.relation, "principal_name": principal.name,
+        "principal_identifier": principal.identifier, "principal_hash": principal.principal_hash,
+        "actor_id": actor_id if not principal.is_self else None, "actor_hash": actor_hash,
+    }
+
+
+def send(form: FormDefinition, draft, *, sender_id: str, sent_by: str, language: str, principal=None,
+         actor_id: str | None = None, actor_hash: str | None = None) -> Sent:
     from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
@@ -73,6 +85,7 @@ def send(form: FormDefinition, draft, *, sender_id: str, sent_by: str, language:
         updated_at=now,
         updated_sort=f"{stamp}#{item_number}",
         **({} if health_care else folder_name_keys(form.id, item_number)),
+        **{k: v for k, v in acting_attributes(principal, actor_id, actor_hash).items() if v is not None},
     )
     event = EventModel(item_number=item_number, event_sort=f"{stamp}#sent", kind="status", status="sent", created_at=now)
     try:

@@ -114,7 +114,11 @@ def callback(page):
     token, _ = sessions.create_session(identity, profile_id, return_path, provider)
     page.cookies.append(cookie(sessions.COOKIE, token, page.request.base_path))
     page.cookies.append(cookie(REAUTH_COOKIE, identity.customer, page.request.base_path, max_age=REAUTH_SECONDS))
-    response = page.redirect("/register") if profile_id is None else page.redirect(return_path)
+    if profile_id is None:
+        response = page.redirect("/register")
+    else:
+        path, params = _after_identification(identity, return_path)
+        response = page.redirect(path, **params)
     record_completion(outcome, session_token=token, destination=response.headers["Location"], browser_binding=binding)
     if profile_id is not None:
         profiles.record_sign_in(profile_id, identity.method)
@@ -157,6 +161,14 @@ def jwks():
     from chalicelib.identity import oidc
 
     return json_response(oidc.public_jwks(), 200, headers={"Cache-Control": "public, max-age=300"})
+
+
+def _after_identification(identity, return_path: str, **params):
+    """A person first chooses whom they act for (issue 17; the page skips itself when there is
+    nobody else); a corporate sign-in names its organisation itself."""
+    if identity.customer == "personal":
+        return ("/act-for", {"next": return_path, **params})
+    return (return_path, params)
 
 
 def _form_page(path: str) -> bool:
@@ -231,7 +243,8 @@ def register(page):
         return page.render("auth/register.html", status=400, identity=identity, form=form, errors=invalid.errors)
     sessions.complete_registration(page.session, profile_id)
     audit.sign_in(profile_id, identity.method, success=True, reason="registration")
-    return page.redirect(page.session.return_path, notice="registered")
+    path, params = _after_identification(identity, page.session.return_path, notice="registered")
+    return page.redirect(path, **params)
 
 
 @bp.route("/register/cancel", methods=["POST"], content_types=FORM)

@@ -152,6 +152,8 @@ def use_as_template(page, item_number):
     from chalicelib.forms.drafts import identity_values
     from chalicelib.identity.profiles import get_profile
 
-    identity = identity_values(get_profile(_owner(page)), page.session.acting_name)
+    session = page.session
+    actor = get_profile(session.actor_profile_id) if session.actor_profile_id != session.profile_id else None
+    identity = identity_values(get_profile(_owner(page)), session.acting_name, principal=session.principal, actor_profile=actor)
     draft = folder.use_as_template(_owner(page), item_number, identity=identity, acting_name=page.session.acting_name)
     return page.redirect(f"/drafts/{draft.draft_id}/pages/1")

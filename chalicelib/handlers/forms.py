@@ -23,7 +23,26 @@ FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
 def _owner(page) -> Owner:
     from chalicelib.forms import drafts
 
-    return drafts.Owner(owner_id=page.session.profile_id, acting_name=page.session.acting_name)
+    session = page.session
+    return drafts.Owner(owner_id=session.profile_id, acting_name=session.acting_name, principal=session.principal,
+                        actor_profile_id=session.actor_profile_id)
+
+
+def _may_act_in(page, service) -> bool:
+    """A guardian may not use every e-service for a child of 15-17 (health care: issue 17)."""
+    from chalicelib.authorizations import may_act_in
+
+    return may_act_in(page.session.principal, health_care=service.health_care)
+
+
+def _agreement_gate(page, service_id: str, next_path: str | None = None):
+    """A health-care e-service's electronic agreement must be in force (chalicelib/consent): the
+    form's start, its pages and Send ask for it; a page's post is saved first, so nothing typed is lost."""
+    from chalicelib.catalogue.store import get_service
+    from chalicelib.handlers.consent import gate
+
+    service = get_service(service_id)
+    return gate(page, service, next_path) if service is not None and service.agreement else None
 
 
 def render_page(page, form, draft, number: int, *, errors=None, status=200, notice=None, is_new=False):
@@ -63,6 +82,11 @@ def start(page, service_id):
     form = form_for(service_id)
     if form is None:
         return page.render("pages/not_available.html", status=503, headers={"Retry-After": "86400"})
+    if not _may_act_in(page, service):
+        return page.render("acting/not_for_this_service.html", status=403, service=service)
+    refused = _agreement_gate(page, service_id)
+    if refused:
+        return refused
     draft = pages.new_draft(_owner(page), uuid.uuid4().hex, form)
     return render_page(page, form, draft, 1, is_new=True)
 
@@ -86,7 +110,11 @@ def show_page(page, draft_id, number):
         return restored
     draft = pages.open_draft(_owner(page), draft_id)
     form = pages.form_of(draft.service_id)
-    return render_page(page, form, draft, pages.page_number(form, number),
+    number = pages.page_number(form, number)
+    refused = _agreement_gate(page, form.id, f"/drafts/{draft_id}/pages/{number}")
+    if refused:
+        return refused
+    return render_page(page, form, draft, number,
                        notice="saved" if page.request.query.get("saved") == "1" else None)
 
 
@@ -103,7 +131,8 @@ def _restore(page, draft_id, number):
     if not pairs:
         return None
     saved = pages.save_page(_owner(page), draft_id, number, pairs)
-    return render_page(page, saved.form, saved.draft, saved.number, notice="restored")
+    return (_agreement_gate(page, saved.form.id, f"/drafts/{draft_id}/pages/{saved.number}")
+            or render_page(page, saved.form, saved.draft, saved.number, notice="restored"))
 
 
 @bp.route("/drafts/{draft_id}/pages/{number}", methods=["POST"], content_types=FORM_TYPES)
@@ -121,6 +150,9 @@ def save_page(page, draft_id, number):
     except Invalid as invalid:
         return page.render("errors/400.html", status=400, detail=invalid.errors.get("form"))
     form, draft, number = saved.form, saved.draft, saved.number
+    refused = _agreement_gate(page, form.id, f"/drafts/{draft_id}/pages/{number}")
+    if refused:  # the page is saved (nothing typed is lost), but the form goes no further
+        return refused
     action = request.form().get("action") or ("upload" if request.form_list("remove_attachment") else "next")
     if action == "save":
         return render_page(page, form, draft, number, notice="saved")
@@ -160,11 +192,24 @@ def send_form(page, draft_id):
 
     draft = drafts.load(_owner(page), draft_id)
     form = pages.form_of(draft.service_id)
+    if not _may_act_in(page, get_service(form.id)):
+        return page.render("acting/not_for_this_service.html", status=403, service=get_service(form.id))
+    if not draft.sent_item_number:  # a second Send of a sent draft answers with its item number, as always
+        refused = _agreement_gate(page, form.id, f"/drafts/{draft_id}/pages/{len(form.pages) + 1}")
+        if refused:
+            return refused
     try:
         sent = send(form, draft, sender_id=page.session.profile_id, sent_by=page.session.acting_name,
-                    language=page.language)
+                    language=page.language, principal=page.session.principal, actor_id=page.session.actor_profile_id,
+                    actor_hash=page.session.actor_hash)
     except FormIncomplete:
         return render_page(page, form, draft, len(form.pages) + 1, status=400, errors={"send": True})
+    if page.session.acting_for is not None:  # the audit trail records both: for whom, and who acted
+        from chalicelib.privacy import audit
+
+        audit.record(page.session.profile_id, "sent-for", "customer", item_number=sent.item_number,
+                     detail=page.session.principal.relation, principal_hash=page.session.principal.principal_hash,
+                     actor_hash=page.session.actor_hash)
     return page.render("forms/sent.html", item_number=sent.item_number, health_care=sent.health_care,
                        service=get_service(form.id), draft_id=draft_id)
 

@@ -19,7 +19,7 @@ FORM = ["application/x-www-form-urlencoded"]
 def my_data(page):
     from chalicelib.privacy import mydata
 
-    return page.render("privacy/my_data.html", data=mydata.collect(page.session.profile_id))
+    return page.render("privacy/my_data.html", data=mydata.collect(page.session.profile_id, page.session.actor_profile_id))
 
 
 @bp.route("/profile/my-data.json", methods=["GET"])
@@ -27,9 +27,20 @@ def my_data(page):
 def my_data_json(page):
     from chalicelib.privacy import mydata
 
-    data = mydata.collect(page.session.profile_id)
+    data = mydata.collect(page.session.profile_id, page.session.actor_profile_id)
     return json_response(data, content_type="application/json; charset=utf-8", pretty=True, headers={
         "Content-Disposition": 'attachment; filename="my-data.json"', "X-Content-Type-Options": "nosniff"})
+
+
+def _may_delete(page, profile) -> bool:
+    """Only one's own profile (or an organisation's, by its main user): never a child's or another
+    person's folder that one acts for (issue 17)."""
+    from chalicelib.privacy import mydata
+
+    principal = page.session.principal
+    if not principal.is_self and principal.kind != "organisation":
+        return False
+    return mydata.can_delete(profile, page.session.record.roles if principal.is_self else list(principal.roles))
 
 
 @bp.route("/profile/delete", methods=["GET"])
@@ -39,7 +50,7 @@ def confirm_delete(page):
     from chalicelib.privacy import mydata
 
     profile = get_profile(page.session.profile_id)
-    return page.render("privacy/delete.html", profile=profile, allowed=mydata.can_delete(profile, page.session.record.roles))
+    return page.render("privacy/delete.html", profile=profile, allowed=_may_delete(page, profile))
 
 
 @bp.route("/profile/delete", methods=["POST"], content_types=FORM)
@@ -52,7 +63,11 @@ def delete(page):
     if page.request.form().get("confirm") != "yes":
         profile = get_profile(page.session.profile_id)
         return page.render("privacy/delete.html", status=400, profile=profile, missing_confirmation=True,
-                           allowed=mydata.can_delete(profile, page.session.record.roles))
+                           allowed=_may_delete(page, profile))
+    if not _may_delete(page, get_profile(page.session.profile_id)):
+        from chalicelib.errors import Forbidden
+
+        raise Forbidden("not one's own profile")
     kept = mydata.delete_profile(page.session.profile_id, list(page.session.record.roles))
     page.cookies.append(clear_cookie(sessions.COOKIE, page.request.base_path))
     return page.redirect("/profile/deleted", kept=kept)

@@ -27,6 +27,8 @@ def _view(page, profile):
 @bp.route("/profile", methods=["GET"])
 @page_view(bp, access="signed_in")
 def my_profile(page):
+    from chalicelib import consent
+    from chalicelib.catalogue.store import get_service
     from chalicelib.divisions import name_of
     from chalicelib.identity import profiles
     from chalicelib.privacy import audit
@@ -38,8 +40,11 @@ def my_profile(page):
     for entry in entries:
         if entry.actor == "division" and entry.division_id and entry.division_id not in readers:
             readers[entry.division_id] = entry.at
+    agreements = [(get_service(a.service_id), a) for a in consent.accepted_by(consent.acceptor(page.session).key)]
     return page.render(
         "profile/view.html", saved=page.request.query.get("saved") == "1", sign_ins=sign_ins,
+        agreements=[(service, a) for service, a in agreements if service is not None],
+        withdrawn=page.request.query.get("done") == "withdrawn",
         readers=[(name_of(division, page.language), at) for division, at in readers.items()], **_view(page, profile),
     )
 

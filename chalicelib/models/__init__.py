@@ -4,6 +4,7 @@ from __future__ import annotations
 
 def all_models() -> list:
     """Every table of the portal (imported on call, so importing this package stays cheap)."""
+    from chalicelib.models.agreement import AgreementModel
     from chalicelib.models.announcement import AnnouncementModel
     from chalicelib.models.api import DivisionKeyModel, IdempotencyModel
     from chalicelib.models.audit import AuditModel
@@ -16,7 +17,7 @@ def all_models() -> list:
 
     return [AnnouncementModel, FeedbackModel, IdentityModel, ProfileModel, SessionModel, LoginTransactionModel, DevIdpModel,
             DraftModel, SubmissionModel, EventModel, CounterModel, PostStashModel, DivisionKeyModel,
-            IdempotencyModel, AuditModel, ScanModel]
+            IdempotencyModel, AuditModel, ScanModel, AgreementModel]
 
 
 def create_tables() -> list[str]:

@@ -34,4 +34,8 @@ class AuditModel(PortalModel):
     item_number = UnicodeAttribute(null=True)
     method = UnicodeAttribute(null=True)  # identification method
     detail = UnicodeAttribute(null=True)  # a short reason code; never personal data
+    # Acting on behalf (issue 17): keyed hashes (HMAC with the identity pepper) of the principal's and
+    # the acting person's identifiers; never the identifiers themselves.
+    principal_hash = UnicodeAttribute(null=True)
+    actor_hash = UnicodeAttribute(null=True)
     by_item = ByItemIndex()

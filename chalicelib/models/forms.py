@@ -119,6 +119,18 @@ class BySenderIndex(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ByActorIndex(GlobalSecondaryIndex):
+    """Sparse (issue 17): only submissions that a person sent for someone else carry ``actor_id``:
+    "what I did for others" in the acting person's own My data."""
+
+    class Meta:
+        index_name = "by-actor"
+        projection = KeysOnlyProjection()
+
+    actor_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
 class RetentionIndex(GlobalSecondaryIndex):
     """Sparse: only decided or cancelled submissions carry ``retain_until``; the daily retention job
     queries what has expired instead of scanning."""
@@ -140,6 +152,18 @@ class SubmissionModel(PortalModel):
     owner_id = UnicodeAttribute(null=True)
     sender_id = UnicodeAttribute()  # the profile that sent it (for health care: the only link)
     sent_by = UnicodeAttribute()  # the acting person's name
+    # For whom it was sent and who acted (issue 17; absent on older items and when a person acted for
+    # themselves): the principal's kind (person | child | organisation), relation (custody |
+    # authorisation | representation), name and identifier (personal identity code or Business ID:
+    # attributes only, never keys), its keyed hash; the acting person's own profile (the sparse
+    # by-actor index) and the keyed hash of their identifier.
+    principal_kind = UnicodeAttribute(null=True)
+    principal_relation = UnicodeAttribute(null=True)
+    principal_name = UnicodeAttribute(null=True)
+    principal_identifier = UnicodeAttribute(null=True)
+    principal_hash = UnicodeAttribute(null=True)
+    actor_id = UnicodeAttribute(null=True)
+    actor_hash = UnicodeAttribute(null=True)
     service_id = UnicodeAttribute()
     division_id = UnicodeAttribute()  # the division that processes it (from the catalogue)
     health_care = BooleanAttribute(default=False)
@@ -171,6 +195,7 @@ class SubmissionModel(PortalModel):
     owner_name_en = OwnerNameEnIndex()
     division_updated = DivisionUpdatedIndex()
     by_sender = BySenderIndex()
+    by_actor = ByActorIndex()
     retention = RetentionIndex()
 
 

@@ -65,6 +65,9 @@ class ProfileModel(PortalModel):
     last_login_at = UTCDateTimeAttribute(null=True)
     previous_login_at = UTCDateTimeAttribute(null=True)
     last_login_method = UnicodeAttribute(null=True)
+    # Set on a folder created when someone first acted for this principal (issue 17): custody |
+    # authorisation | representation. Absent on profiles their own sign-in registered.
+    created_for = UnicodeAttribute(null=True)
     # Notifications (chalicelib/notifications; docs/data-model.md "profiles").
     # The pending marker: set by the first change from the City since the last notification, removed
     # by the sweep that notified it (only if nothing new arrived meanwhile).

@@ -62,6 +62,12 @@ class SessionModel(PortalModel):
     organisation_name = UnicodeAttribute(null=True)
     business_id = UnicodeAttribute(null=True)
     roles = ListAttribute(of=UnicodeAttribute, default=list)
+    # Acting on behalf (issue 17, docs/acting-on-behalf.md); all absent on older sessions (= for oneself).
+    actor_hash = UnicodeAttribute(null=True)  # keyed hash of the acting person's identifier (as identities)
+    actor_profile_id = UnicodeAttribute(null=True)  # the acting person's own profile while profile_id is a principal's
+    principal = JSONAttribute(null=True)  # authorizations.Principal as JSON; absent = the person themselves
+    principal_choices = JSONAttribute(null=True)  # {"at": ISO, "choices": [Principal JSON, ...]} from the port
+    authorization_flow = JSONAttribute(null=True)  # the e-Authorizations round trip under way: mode, its session id
     return_path = UnicodeAttribute(default="/")  # where registration continues to
     csrf_token = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()

@@ -25,8 +25,34 @@ def _sent(profile_id: str) -> list:
     return list(SubmissionModel.batch_get(numbers)) if numbers else []
 
 
-def collect(profile_id: str) -> dict:
-    """The machine-readable copy of "Download my data"."""
+def _service_name(service, service_id: str) -> str:
+    return service.name.en if service else service_id
+
+
+def done_for_others(actor_profile_id: str | None) -> list[dict]:
+    """What the person sent for others (children, persons who authorised them, organisations): the
+    sparse by-actor index of their own profile (issue 17)."""
+    from chalicelib.catalogue.store import get_service
+    from chalicelib.models.forms import SubmissionModel
+
+    if not actor_profile_id:
+        return []
+    numbers = [k.item_number for k in SubmissionModel.by_actor.query(actor_profile_id, scan_index_forward=False, limit=500)]
+    items = sorted(SubmissionModel.batch_get(numbers), key=lambda i: i.item_number) if numbers else []
+    return [{
+        "item_number": item.item_number,
+        "e_service": (service.name.en if (service := get_service(item.service_id)) else item.service_id),
+        "sent_at": item.created_at.isoformat(),
+        "for": item.principal_name,
+        "for_kind": item.principal_kind,
+        "relation": item.principal_relation,
+    } for item in items]
+
+
+def collect(profile_id: str, actor_profile_id: str | None = None) -> dict:
+    """The machine-readable copy of "Download my data" (the folder's profile; with what the acting
+    person did for others)."""
+    from chalicelib import consent
     from chalicelib.catalogue.store import get_service
     from chalicelib.forms.drafts import list_drafts
     from chalicelib.identity.profiles import get_profile
@@ -56,6 +82,14 @@ def collect(profile_id: str) -> dict:
         "submissions": submissions,
         "drafts": [{"e_service": d.service_id, "updated_at": d.updated_at.isoformat(), "answers": d.answers,
                     "attachments": [a.name for a in d.attachments]} for d in list_drafts(profile_id)],
+        "done_for_others": done_for_others(actor_profile_id or profile_id),
+        # The health-care e-services' electronic agreements the person accepted, in their own profile
+        # (also while acting for someone else; withdrawn ones too).
+        "agreements": [{k: v for k, v in {
+            "e_service": _service_name(get_service(a.service_id), a.service_id),
+            "version": a.version, "language": a.language, "accepted_at": a.accepted_at.isoformat(),
+            "withdrawn_at": a.withdrawn_at.isoformat() if a.withdrawn_at else None}.items() if v is not None}
+            for a in consent.of_profile(actor_profile_id or profile_id)],
         "audit": [{k: v for k, v in {
             "at": a.at.isoformat(), "action": a.action, "actor": a.actor, "division": a.division_id,
             "item_number": a.item_number, "method": a.method, "detail": a.detail}.items() if v is not None}
@@ -73,6 +107,7 @@ def delete_profile(profile_id: str, roles: list[str]) -> int:
     Submissions the divisions must keep are kept, detached from the profile. Returns how many were kept."""
     from pynamodb.transactions import TransactWrite
 
+    from chalicelib import consent
     from chalicelib.forms.attachments import delete as delete_files
     from chalicelib.identity.claims import Identity
     from chalicelib.identity.profiles import get_profile
@@ -97,6 +132,7 @@ def delete_profile(profile_id: str, roles: list[str]) -> int:
         else:
             item.update(actions=actions)
         kept += 1
+    consent.delete_of_profile(profile_id)
     for draft in DraftModel.query(profile_id):
         delete_files([a.s3_key for a in draft.attachments])
         draft.delete()

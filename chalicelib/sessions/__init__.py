@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib import clock
+from chalicelib.authorizations.principal import Principal
 from chalicelib.config import settings
 from chalicelib.identity.claims import Identity
 
@@ -65,11 +66,45 @@ class Session:
         return self.record.customer
 
     @property
-    def acting_for(self) -> tuple[str, str] | None:
-        """The organisation a corporate customer acts for: (its name, its Business ID); else None."""
-        if self.record.customer != "corporate" or not self.record.business_id:
+    def principal(self) -> Principal:
+        """For whom the person acts (docs/acting-on-behalf.md): the chosen principal, else themselves
+        (for a corporate sign-in: the organisation it named)."""
+        if self.record.principal:
+            return Principal.from_json(self.record.principal)
+        if self.record.customer == "corporate":
+            return Principal("organisation", "self", self.record.organisation_name or self.record.business_id or "",
+                             self.record.actor_hash, identifier=self.record.business_id,
+                             roles=tuple(self.record.roles or ()))
+        return Principal("person", "self", self.record.acting_name, self.record.actor_hash)
+
+    @property
+    def acting_for(self) -> Principal | None:
+        """The principal when it is not the person themselves (a child, another person, an
+        organisation; a corporate sign-in's organisation too): shown in the header, on the front page,
+        in the folder and on every form. None when the person acts for themselves."""
+        principal = self.principal
+        if principal.kind == "organisation" and principal.identifier:
+            return principal
+        return None if principal.is_self else principal
+
+    @property
+    def actor_profile_id(self) -> str | None:
+        """The acting person's own profile (their own folder), whoever they act for."""
+        return self.record.actor_profile_id or self.record.profile_id
+
+    @property
+    def actor_hash(self) -> str | None:
+        """Who acts, as a keyed hash of their identifier (None on sessions from before issue 17)."""
+        return self.record.actor_hash
+
+    @property
+    def principal_choices(self) -> list[Principal] | None:
+        """Whom the person may act for, as the authorisation service said at this sign-in; None
+        until it has been asked."""
+        data = self.record.principal_choices
+        if not data:
             return None
-        return self.record.organisation_name or self.record.business_id, self.record.business_id
+        return [Principal.from_json(c) for c in data.get("choices", [])]
 
     @property
     def return_path(self) -> str:
@@ -125,6 +160,7 @@ def create_session(identity: Identity, profile_id: str | None, return_path: str 
         organisation_name=identity.organisation_name if identity.customer == "corporate" else None,
         business_id=identity.business_id if identity.customer == "corporate" else None,
         roles=list(identity.roles),
+        actor_hash=identity.identity_hash,
         return_path=return_path,
         csrf_token=secrets.token_urlsafe(32),
         created_at=now,
@@ -193,6 +229,9 @@ def _mark_timed_out(record, now: datetime) -> str | None:
         SessionModel.provider_subject.remove(),
         SessionModel.organisation_name.remove(),
         SessionModel.business_id.remove(),
+        SessionModel.principal.remove(),
+        SessionModel.principal_choices.remove(),
+        SessionModel.authorization_flow.remove(),
         SessionModel.roles.set([]),
         SessionModel.expires_at.set(now + TIMED_OUT_KEPT),
     ])
@@ -214,6 +253,40 @@ def complete_registration(session: Session, profile_id: str) -> None:
     from chalicelib.models.session import SessionModel
 
     session.record.update(actions=[SessionModel.profile_id.set(profile_id), SessionModel.pending_identity.remove()])
+
+
+def act_for(session: Session, principal: Principal, folder_profile_id: str) -> None:
+    """From now on the person acts for ``principal``, whose folder is ``folder_profile_id`` (their
+    own profile when the principal is themselves). The acting person's own profile is kept."""
+    from chalicelib.models.session import SessionModel
+
+    record = session.record
+    own = record.actor_profile_id or record.profile_id
+    actions = [SessionModel.profile_id.set(folder_profile_id), SessionModel.actor_profile_id.set(own)]
+    if principal.is_self and record.customer != "corporate":
+        actions.append(SessionModel.principal.remove())
+    else:
+        actions.append(SessionModel.principal.set(principal.to_json()))
+    record.update(actions=actions)
+
+
+def remember_choices(session: Session, choices: list[Principal] | None) -> None:
+    """What the authorisation service listed (None: forget it, so the next choice page asks again)."""
+    from chalicelib.models.session import SessionModel
+
+    if choices is None:
+        session.record.update(actions=[SessionModel.principal_choices.remove()])
+        return
+    data = {"at": clock.utcnow().isoformat(), "choices": [c.to_json() for c in choices]}
+    session.record.update(actions=[SessionModel.principal_choices.set(data)])
+
+
+def set_authorization_flow(session: Session, flow: dict | None) -> None:
+    """The e-Authorizations round trip under way (mode, the service's session id), or None when done."""
+    from chalicelib.models.session import SessionModel
+
+    action = SessionModel.authorization_flow.set(flow) if flow else SessionModel.authorization_flow.remove()
+    session.record.update(actions=[action])
 
 
 def destroy(session: Session) -> None:

@@ -89,6 +89,16 @@ def continue_to_the_service(page, javascript: bool = True) -> None:
     if not javascript:
         page.get_by_role("link", name="Continue to the service").click()
     page.wait_for_url(back_from_the_provider)
+    choose_self_if_asked(page)
+
+
+def choose_self_if_asked(page) -> None:
+    """Whom the person acts for (issue 17): a person with principals (Nordea Testaaja has children,
+    a person who authorised her and companies) gets the choice page after identification; she goes
+    on for herself ("Myself" is chosen already). Anyone else never sees the page."""
+    choice = page.locator("form[action$='/act-for'] input[name=principal][value=self]")
+    if "/act-for" in page.url and choice.count():
+        click_and_wait(page, page.locator("form[action$='/act-for']").first.locator("button[type=submit]"))
 
 
 def axe_violations(page) -> list[dict]:
@@ -188,6 +198,7 @@ def register(page, email: str, language: str = "en") -> None:
     page.locator(f"label[for=language-{language}]").click()
     page.locator("label[for=consent-yes]").click()
     click_and_wait(page, page.get_by_role("button", name="Register"), url=re.compile(r"[?&]notice=registered$"))
+    choose_self_if_asked(page)
 
 
 def register_if_asked(page, email: str, language: str = "en") -> None:

@@ -74,11 +74,35 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
         if violations:
             found.append(("sent", "desktop", "en", violations))
 
+        # A health-care e-service's electronic agreement: the page (and its error), then accepted,
+        # so that My profile (checked below) lists it with its Withdraw button.
+        check_everywhere(page, f"{base}/e-services/dental-care/agreement", "agreement", found)
+        page.goto(f"{base}/e-services/dental-care/agreement?lang=en")
+        click_and_wait(page, page.get_by_role("button", name="Accept and continue"))
+        assert page.locator("#accept-agreement-error").is_visible()
+        violations = axe_violations(page)
+        if violations:
+            found.append(("agreement-error", "desktop", "en", violations))
+        page.locator("label[for=accept-agreement]").click()
+        click_and_wait(page, page.get_by_role("button", name="Accept and continue"), url=re.compile(r"/e-services/dental-care/form$"))
+
         for name, path in [("home", "/"), ("folder", "/folder"), ("item", f"/folder/{item}"),
                            ("application", f"/folder/{item}/application"), ("complement", f"/folder/{item}/complement"),
                            ("profile", "/profile"), ("profile-edit", "/profile/edit"), ("my-data", "/profile/my-data"),
-                           ("delete-profile", "/profile/delete")]:
+                           ("delete-profile", "/profile/delete"), ("act-for", "/act-for?change=1")]:
             check_everywhere(page, base + path, name, found)
+        # Acting for a child (issue 17): the sentence on the form and the health-care refusal page's kin
+        page.goto(f"{base}/act-for?change=1&lang=en")
+        page.locator("label", has_text="Teemu Testaaja").click()
+        click_and_wait(page, page.get_by_role("button", name="Continue"))
+        for name, path in [("home-acting-for", "/"), ("not-for-this-service", "/e-services/dental-care/form")]:
+            check_everywhere(page, base + path, name, found)
+        # A child under 15: the agreement page offers the notice of consent (PDF) in each language.
+        page.goto(f"{base}/act-for?change=1&lang=en")
+        page.locator("label", has_text="Tiina Testaaja").click()
+        click_and_wait(page, page.get_by_role("button", name="Continue"))
+        check_everywhere(page, f"{base}/e-services/dental-care/agreement", "agreement-for-a-child", found)
+        assert page.get_by_role("heading", name="Notice of consent for Tiina Testaaja").is_visible()
     finally:
         context.close()
     assert found == []

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import click_and_wait, continue_to_the_service, new_context
+from tests.browser.conftest import choose_self_if_asked, click_and_wait, continue_to_the_service, new_context
 from tests.conftest import ROOT, served_portal
 
 pytestmark = pytest.mark.browser
@@ -68,6 +68,7 @@ def finish_sign_in(page, language, email, phone):
         page.locator(f"label[for=language-{language}]").click()
         page.locator("label[for=consent-yes]").click()
         click_and_wait(page, page.locator("form[action$='/register'] button[type=submit]"))
+        choose_self_if_asked(page)  # whom to act for (issue 17)
     assert re.search(r"/(\?.*)?$", page.url), page.url
 
 

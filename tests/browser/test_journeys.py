@@ -90,7 +90,9 @@ def test_on_a_shared_computer_the_next_person_gets_nothing_of_a_timed_out_form(b
         secret = "Hammas särkee yöllä, Burana 600"
         try:
             sign_in_with_bank_codes(page, portal, "234567", email="asa@example.fi")
-            page.goto(f"{portal}/e-services/dental-care/form?lang=en")
+            page.goto(f"{portal}/e-services/dental-care/form?lang=en")  # first, the electronic agreement
+            page.locator("label[for=accept-agreement]").click()
+            click_and_wait(page, page.get_by_role("button", name="Accept and continue"), url=re.compile(r"/form$"))
             page.locator("label[for=visit_reason-pain]").click()  # the description shows for a reason like this
             page.get_by_label("Describe the problem").fill(secret)
             page.wait_for_url(re.compile(r"/sign-in\?"), timeout=90_000)  # the page posted the form itself

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (SIZES, at_the_bank, click_and_wait, fill_dog_declaration, new_context,
+from tests.browser.conftest import (SIZES, at_the_bank, choose_self_if_asked, click_and_wait, fill_dog_declaration, new_context,
                                     problems_at_every_size, sign_in_with_bank_codes, text_sizes_that_overflow)
 from tests.browser.test_folder import send_a_dog_declaration
 from tests.conftest import served_portal
@@ -58,6 +58,7 @@ def test_registration_errors_follow_the_page_and_registering_is_confirmed_once(p
     page.locator("label[for=methods-email]").click()
     page.locator("label[for=consent-yes]").click()
     click_and_wait(page, page.get_by_role("button", name="Register"))
+    choose_self_if_asked(page)  # whom to act for (issue 17): "Registration complete" on the page after
     expect(page.get_by_text("Registration complete", exact=True)).to_be_visible()
     click_and_wait(page, page.get_by_role("navigation", name="Language").get_by_role("link", name="Suomi"))
     expect(page.locator("html")).to_have_attribute("lang", "fi")

@@ -166,14 +166,17 @@ def test_secrets_are_references_never_values(templates, stage):
     from chalicelib.config import Settings
 
     text = json.dumps(templates[stage])
-    for default in (Settings().oidc_client_secret, Settings().identity_pepper):
+    for default in (Settings().oidc_client_secret, Settings().identity_pepper, Settings().authorizations_checksum_key,
+                    Settings().authorizations_oauth_secret):
         assert default not in text
     for function in resources(templates[stage], "AWS::Serverless::Function").values():
         variables = function["Properties"]["Environment"]["Variables"]
-        for name in ("PORTAL_OIDC_CLIENT_SECRET", "PORTAL_IDENTITY_PEPPER"):
+        for name in ("PORTAL_OIDC_CLIENT_SECRET", "PORTAL_IDENTITY_PEPPER", "PORTAL_AUTHORIZATIONS_CHECKSUM_KEY",
+                     "PORTAL_AUTHORIZATIONS_OAUTH_SECRET"):
             assert "{{resolve:secretsmanager:" in json.dumps(variables[name]), name
-    (secret,) = resources(templates[stage], "AWS::SecretsManager::Secret").values()
-    assert secret["DeletionPolicy"] == "Retain"  # the pepper keys every profile
+    # The app's secret (the pepper keys every profile) and e-Authorizations' (issue 17), both kept
+    secrets = resources(templates[stage], "AWS::SecretsManager::Secret").values()
+    assert len(secrets) == 2 and all(secret["DeletionPolicy"] == "Retain" for secret in secrets)
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -188,6 +191,8 @@ def test_api_gateway_passes_forms_as_binary_and_answers_404_for_unknown_paths(te
     assert api["Name"] == f"city-eservices-{stage}" and api["StageName"] == "api"
     dev_idp = [p for p in body["paths"] if p.startswith("/dev-idp")]
     assert bool(dev_idp) == (stage == "dev")
+    stand_in = [p for p in body["paths"] if p.startswith("/dev-authorizations")]
+    assert bool(stand_in) == (stage == "dev")  # the e-Authorizations stand-in: never in prod
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -1,6 +1,8 @@
 """The access-control matrix: every route and action of the portal and the API, for anonymous,
 citizen A (who owns the draft and the item), citizen B, an organisation member, division X (whose
-e-service it is) and division Y. Each cell's expected answer is written down; a route without a
+e-service it is) and division Y, and (issue 17) the same person as A acting for others: as the
+guardian G of a child in her custody, as the authorised person P of a person who authorised her, and
+as the representative C of a company. Each cell's expected answer is written down; a route without a
 row fails the test."""
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.acting import in_process_authorizations
 from tests.fake_idp import NORDEA_TESTAAJA, ORGANISATION_USER
 from tests.integration.test_folder import CUSTOMER_B
 
-ROLES = ("anon", "B", "M", "DY", "DX", "A")  # the owner last: its actions may change the world
+ROLES = ("anon", "B", "M", "G", "P", "C", "DY", "DX", "A")  # the owner last: its actions may change the world
+ACTING = {"G": ("150615A9589", "Tiina Testaaja"), "P": ("120570-958R", "Aino Valtuuttaja"), "C": ("9876543-0", "Testiyritys Oy")}
 ALL = dict.fromkeys(ROLES)
 
 
@@ -21,10 +25,11 @@ def same(code):
     return {role: code for role in ROLES}
 
 
-def web(anon, signed_in=None, *, A=None, B=None, M=None):
+def web(anon, signed_in=None, *, A=None, B=None, M=None, acting=None):
     """Web routes: the division keys carry no session, so they are anonymous here."""
     signed_in = signed_in if signed_in is not None else anon
-    return {"anon": anon, "DX": anon, "DY": anon, "A": A or signed_in, "B": B or signed_in, "M": M or signed_in}
+    return {"anon": anon, "DX": anon, "DY": anon, "A": A or signed_in, "B": B or signed_in, "M": M or signed_in,
+            "G": acting or signed_in, "P": acting or signed_in, "C": acting or signed_in}
 
 
 def owned(anon=303, owner=200, other=404):
@@ -32,7 +37,8 @@ def owned(anon=303, owner=200, other=404):
 
 
 def api(x, y=404, web_roles=401):
-    return {"anon": web_roles, "A": web_roles, "B": web_roles, "M": web_roles, "DX": x, "DY": y}
+    return {"anon": web_roles, "A": web_roles, "B": web_roles, "M": web_roles, "G": web_roles, "P": web_roles,
+            "C": web_roles, "DX": x, "DY": y}
 
 
 # (method, route, concrete path, body, expected)
@@ -47,6 +53,15 @@ MATRIX = [
     ("GET", "/e-services/{service_id}/form", "/e-services/dog-declaration/form", None, web(303, 200)),
     ("POST", "/e-services/{service_id}/form/check", "/e-services/dog-declaration/form/check",
      {"field": "postal_code", "value": "00100"}, web(303, 200)),
+    # Health-care consent: the electronic agreement (A has accepted dental care's, and so has A acting for
+    # others as G, P and C: the acceptance is the acting person's own; nobody else has).
+    ("GET", "/e-services/{service_id}/agreement", "/e-services/dental-care/agreement", None, web(303, 200)),
+    ("POST", "/e-services/{service_id}/agreement", "/e-services/dental-care/agreement", {"accept": "yes"}, web(303, 303)),
+    # The notice of consent is a guardian's acting for a child under 15: G only.
+    ("GET", "/e-services/{service_id}/consent-notice.pdf", "/e-services/dental-care/consent-notice.pdf", None,
+     {**web(303, 404), "G": 200}),
+    ("POST", "/profile/agreements/{service_id}/withdraw", "/profile/agreements/dental-care/withdraw", {},
+     {**owned(owner=303), "G": 303, "P": 303, "C": 303}),
     ("GET", "/static/{name}", "{asset}", None, same(200)),
     ("GET", "/favicon.ico", "/favicon.ico", None, same(200)),
     ("GET", "/feedback", "/feedback", None, same(200)),
@@ -72,7 +87,8 @@ MATRIX = [
     ("GET", "/profile/my-data", "/profile/my-data", None, web(303, 200)),
     ("GET", "/profile/my-data.json", "/profile/my-data.json", None, web(303, 200)),
     ("GET", "/profile/delete", "/profile/delete", None, web(303, 200)),
-    ("POST", "/profile/delete", "/profile/delete", {"confirm": "yes"}, web(303, 303)),
+    # Nobody deletes the profile of a child, a person or a company they act for (issue 17)
+    ("POST", "/profile/delete", "/profile/delete", {"confirm": "yes"}, web(303, 303, acting=403)),
     ("GET", "/profile/deleted", "/profile/deleted", None, same(200)),
     ("GET", "/folder", "/folder", None, web(303, 200)),
     ("GET", "/folder/{item_number}", "/folder/{item}", None, owned()),
@@ -107,6 +123,22 @@ MATRIX = [
     ("GET", "/api/v1/submissions/{item_number}", "/api/v1/submissions/{item}", None, api(200)),
     ("POST", "/api/v1/submissions/{item_number}/status", "/api/v1/submissions/{item}/status", {"status": "received"}, api(200)),
     ("POST", "/api/v1/submissions/{item_number}/messages", "/api/v1/submissions/{item}/messages", {"text": "Hei"}, api(201)),
+    # Whom the person acts for (issue 17)
+    ("GET", "/act-for", "/act-for?next=/folder", None, web(303, 303)),
+    ("POST", "/act-for", "/act-for", {"principal": "self", "next": "/folder"}, web(303, 303)),
+    ("GET", "/act-for/callback/{mode}", "/act-for/callback/hpa?code=forged", None, web(303, 404)),
+    ("POST", "/act-for/refresh", "/act-for/refresh", {"next": "/"}, web(303, 303)),
+    # The e-Authorizations stand-in (not in prod): nothing without the portal's checksum and token.
+    ("GET", "/dev-authorizations/service/{mode}/user/register/{client_id}/{delegate}",
+     "/dev-authorizations/service/hpa/user/register/city-eservices-portal/210281-9988?requestId=x", None, same(401)),
+    ("GET", "/dev-authorizations/oauth/authorize", "/dev-authorizations/oauth/authorize?client_id=x", None, same(400)),
+    ("POST", "/dev-authorizations/oauth/token", "/dev-authorizations/oauth/token?code=x", {}, same(401)),
+    ("GET", "/dev-authorizations/service/hpa/api/delegate/{session_id}", "/dev-authorizations/service/hpa/api/delegate/x",
+     None, same(401)),
+    ("GET", "/dev-authorizations/service/hpa/api/authorization/{session_id}/{person_id}",
+     "/dev-authorizations/service/hpa/api/authorization/x/y", None, same(401)),
+    ("GET", "/dev-authorizations/service/ypa/api/organizationRoles/{session_id}",
+     "/dev-authorizations/service/ypa/api/organizationRoles/x", None, same(401)),
     # The development identity provider (not in prod): the same for everyone.
     ("GET", "/dev-idp/.well-known/openid-configuration", "/dev-idp/.well-known/openid-configuration", None, same(200)),
     ("GET", "/dev-idp/jwks", "/dev-idp/jwks", None, same(200)),
@@ -172,6 +204,20 @@ def world(aws, client, monkeypatch):
     draft.answers = {**draft.answers, **answers}
     drafts.save(draft, is_new=True)
     thread = folder.official_message(item, text="Kysymys", author_name="Virkailija", reply_allowed=True)
+    from chalicelib import consent
+    from chalicelib.catalogue.store import get_service
+
+    a_session = sessions.person_hash("personal", people["A"]["profile_id"], people["A"]["name"])
+    consent.accept(a_session, people["A"]["profile_id"], get_service("dental-care"), "fi")
+    # G, P and C: A's own person, signed in again, acting for a child, an authorised person and a company
+    from chalicelib.authorizations import folders, port
+    from chalicelib.identity.profiles import get_profile as profile_of
+
+    for role, (identifier, name) in ACTING.items():
+        principal = port.company_principal(identifier, name, ["NIMKO"]) if role == "C" else port.person_principal(identifier, name)
+        token, session = sessions.create_session(identity_from_claims(NORDEA_TESTAAJA), people["A"]["profile_id"])
+        sessions.act_for(session, principal, folders.folder_for(principal, profile_of(people["A"]["profile_id"])))
+        people[role] = {"sid": token, "csrf": session.csrf_token, "profile_id": session.profile_id, "name": session.acting_name}
     from chalicelib.identity import http, oidc
     from chalicelib.web.assets import hashed_name
 
@@ -183,6 +229,7 @@ def world(aws, client, monkeypatch):
         return http.HttpResponse(answer.status_code, answer.body)
 
     monkeypatch.setattr(http, "transport", in_process)
+    in_process_authorizations(monkeypatch, client)
     oidc.clear_cache()
 
     return {
@@ -227,8 +274,41 @@ def test_the_matrix(client, world, method, route, path, body, expected):
 
 def test_a_non_owner_never_learns_that_an_item_exists(client, world):
     """404 for someone else's item is the same page as for a number that does not exist."""
-    for role in ("B", "M"):
+    for role in ("B", "M", "G", "P", "C"):
         existing = _request(client, world, role, "GET", "/folder/{item}", None).body.decode()
         missing = _request(client, world, role, "GET", "/folder/999999", None).body.decode()
         strip = lambda html: re.sub(r'name="token" value="[0-9a-f]+"', "", html)  # noqa: E731 (a one-off)
         assert strip(existing).replace(world["item"], "X") == strip(missing).replace("999999", "X")
+
+
+def test_no_principal_sees_another_principals_items(client, world):
+    """Each folder's item is seen by those who act for its principal and by nobody else: A herself, A
+    as the guardian of a child, as an authorised person and as a company's representative are four
+    folders (issue 17); B and the organisation member M see none of them."""
+    from chalicelib import sessions
+    from chalicelib.forms import drafts, sending
+    from chalicelib.forms.store import form_for
+    from chalicelib.identity.profiles import get_profile
+
+    form = form_for("dog-declaration")
+    items = {"A": world["item"]}
+    for role in ("G", "P", "C"):
+        session = sessions.load_session(world["people"][role]["sid"]).session
+        owner = drafts.Owner(session.profile_id, session.acting_name, session.principal, session.actor_profile_id)
+        draft = drafts.new(owner, {"G": "c", "P": "d", "C": "e"}[role] * 32, form,
+                           drafts.identity_values(get_profile(owner.owner_id), owner.acting_name, principal=owner.principal,
+                                                  actor_profile=get_profile(owner.actor_profile_id)))
+        draft.answers = {**draft.answers, "personal_identity_code": "210281-9988", "email": "g@example.fi",
+                         "street_address": "Katu 1", "postal_code": "00100", "post_office": "Helsinki", "dog_name": "Musti",
+                         "breed": "Sekarotuinen", "sex": "male", "birth_date": "1.2.2020", "declaration_type": "new",
+                         "dog_count": "1", "information_correct": "yes", "office_phone": ""}
+        drafts.save(draft, is_new=True)
+        items[role] = sending.send(form, drafts.load(owner, draft.draft_id), sender_id=owner.owner_id,
+                                   sent_by=owner.acting_name, language="fi", principal=session.principal,
+                                   actor_id=session.actor_profile_id, actor_hash=session.actor_hash).item_number
+    for owner_role, item in items.items():
+        seen = {role: _request(client, world, role, "GET", f"/folder/{item}", None).status_code
+                for role in ("B", "M", "G", "P", "C", "A")}
+        assert seen == {role: (200 if role == owner_role else 404) for role in seen}, owner_role
+        listed = {role: item in _request(client, world, role, "GET", "/folder", None).body.decode() for role in seen}
+        assert listed == {role: role == owner_role for role in seen}, owner_role

@@ -211,6 +211,7 @@ def test_the_health_care_inbox(client, keys, idp, aws):
     from chalicelib.forms.store import form_for
 
     form = form_for("dental-care")
+    filler.accept_agreement("dental-care")
     filler.start("dental-care")
     for number, page in enumerate(form.pages, start=1):
         fields = {}

@@ -140,6 +140,7 @@ def _send_dental_care(filler) -> str:
     from chalicelib.forms.store import form_for
 
     form = form_for("dental-care")
+    filler.accept_agreement("dental-care")  # the electronic agreement first (health-care consent, issue 17)
     filler.start("dental-care")
     values = {"choice": None, "checkbox": "yes", "email": "a@example.fi", "phone": "+358401234567",
               "date": "1.1.2027", "number": "1"}

@@ -35,7 +35,8 @@ def test_registration_creates_the_profile_keyed_by_an_opaque_id(client, idp):
     sid = sign_in(client, idp, register=False, next_path="/e-services/dog-declaration")
     response = post(client, "/register", sid, VALID)
     assert response.status_code == 303
-    assert response.headers["Location"] == "/e-services/dog-declaration?notice=registered"  # "Registration complete" there
+    # Whom to act for first (issue 17), then "Registration complete" on the return page
+    assert response.headers["Location"] == "/act-for?next=%2Fe-services%2Fdog-declaration&notice=registered"
     (profile,), (identity,) = profiles_stored()
     assert profile.personal_identity_code == "210281-9988"
     assert "210281" not in identity.identity_hash and "210281" not in profile.profile_id

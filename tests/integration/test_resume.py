@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.acting import landing
 from tests.fake_idp import (
     NORDEA_TESTAAJA,
     ORGANISATION_USER,
@@ -92,9 +93,9 @@ def test_the_next_person_on_the_browser_gets_nothing_of_a_timed_out_form(client,
         form = b.get("/register")
         done = b.post("/register", {"email": "b@example.fi", "methods": "email", "language": "en", "consent": "yes",
                                     "csrf_token": csrf_of(text_of(form))})
-        assert done.status_code == 303 and done.headers["Location"] == "/?notice=registered"  # the front page
+        assert done.status_code == 303 and done.headers["Location"] == landing("/", claims_b["acr"], notice="registered")
     else:
-        assert answer.headers["Location"] == "/"  # not even A's page
+        assert answer.headers["Location"] == landing("/", claims_b["acr"])  # not even A's page
     # B on the same browser, even with A's old cookie replayed and A's page asked for by hand
     seen = "".join(text_of(client.get(path, headers={"Cookie": f"sid={b_sid}; lang=en; resume={resume}"}))
                    for path in ("/", page, "/folder", "/profile/my-data", "/profile/my-data.json"))
@@ -116,7 +117,7 @@ def test_the_same_person_signing_in_again_gets_the_input_back(client, idp, clock
     a, resume = a_times_out_while_typing(client, idp, clock, claims_a, service, typed)
     page = f"/drafts/{a.draft_id}/pages/1"
     a_sid, answer = sign_in_on(client, idp, claims_a, f"lang=en; resume={resume}", page)
-    assert answer.headers["Location"] == page
+    assert answer.headers["Location"] == landing(page, claims_a["acr"])
     assert not any(c.startswith("resume=") for c in answer.headers["Set-Cookie"])  # kept for the page
     back = client.get(page, headers={"Cookie": f"sid={a_sid}; lang=en; resume={resume}"})
     assert back.status_code == 200 and "Your answers were kept" in text_of(back)
@@ -159,7 +160,7 @@ def test_a_stale_resume_cookie_changes_nothing_about_the_return_page(client, idp
     sign_in(client, idp, CUSTOMER_B)  # B exists
     page = "/folder"
     _, answer = sign_in_on(client, idp, CUSTOMER_B, f"lang=en; resume={resume}", page)
-    assert answer.headers["Location"] == page and stashes() == []
+    assert answer.headers["Location"] == landing(page) and stashes() == []
     _, again = sign_in_on(client, idp, CUSTOMER_B, "lang=en; resume=" + "x" * 43, f"/drafts/{a.draft_id}/pages/1")
-    assert again.headers["Location"] == f"/drafts/{a.draft_id}/pages/1"
+    assert again.headers["Location"] == landing(f"/drafts/{a.draft_id}/pages/1")
     assert any(c.startswith("resume=;") for c in again.headers["Set-Cookie"])

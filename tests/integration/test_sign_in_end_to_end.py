@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from chalicelib.config import settings
+from tests.acting import in_process_authorizations, through_choice
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -33,6 +34,7 @@ def portal(client, monkeypatch):
 
     monkeypatch.setattr(http, "transport", transport)
     monkeypatch.setattr(profile_service, "transport", profile_transport)
+    in_process_authorizations(monkeypatch, client)
     oidc.clear_cache()
     yield client
     oidc.clear_cache()
@@ -77,6 +79,11 @@ class Browser:
         return self.get(href)
 
 
+def chosen(browser, response):
+    """Through whom-to-act-for (issue 17) to the answer that goes on to the return page."""
+    return through_choice(browser.get, lambda path, fields: browser._send("POST", path, fields), response)
+
+
 def sign_in_with(browser, customer, steps, next_path="/e-services/dog-declaration"):
     started = browser.get(f"/sign-in/start?{urlencode({'customer': customer, 'next': next_path})}")
     assert started.status_code == 303
@@ -115,7 +122,7 @@ def test_every_identification_method_signs_in_to_the_portal(portal, method):
     browser = Browser(portal)
     arrived = sign_in_with(browser, customer, steps)
     assert arrived.status_code == 303 and arrived.headers["Location"] == "/register"
-    registered = register(browser)
+    registered = chosen(browser, register(browser))
     assert registered.status_code == 303 and registered.headers["Location"] == "/e-services/dog-declaration?notice=registered"
     assert greeting in browser.get("/").body.decode()
 
@@ -201,7 +208,8 @@ def test_the_second_sign_in_lands_on_the_deep_link_directly(portal):
     register(first)
     second = Browser(portal)
     arrived = sign_in_with(second, customer, steps, next_path="/e-services/dog-declaration/form")
-    assert arrived.headers["Location"] == "/e-services/dog-declaration/form"
+    assert arrived.headers["Location"] == "/act-for?next=%2Fe-services%2Fdog-declaration%2Fform"  # issue 17
+    assert chosen(second, arrived).headers["Location"] == "/e-services/dog-declaration/form"
     profile = second.get("/profile").body.decode()
     assert "Previous sign-in" in profile and "This is your first sign-in." not in profile  # the first one
 
@@ -249,7 +257,8 @@ def test_non_ascii_return_paths_survive_the_whole_sign_in(portal, link, arrives)
         if time == "first":
             assert arrived.headers["Location"] == "/register"
             arrived = register(browser)
-            expected = f"{arrives}?notice=registered"  # "Registration complete" on arrival
+            expected = f"{arrives}?notice=registered"  # "Registration complete" on arrival, after the choice
+        arrived = chosen(browser, arrived)  # whom to act for (issue 17): Nordea Testaaja chooses herself
         assert arrived.headers["Location"] == expected  # percent-encoded, same site, plain ASCII
         assert greeting.split(",")[0] in browser.get("/").body.decode()  # the session holds
 

@@ -164,7 +164,7 @@ def test_an_absolute_return_path_is_never_followed(client, idp, target):
     location, binding = start(client, next_path=target)
     response = callback(client, idp.authorize(location), binding)
     assert response.status_code == 303
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/act-for?next=%2F"  # whom to act for first (issue 17), then home
 
 
 def test_a_known_customer_returns_to_the_deep_link(client, idp):
@@ -174,7 +174,8 @@ def test_a_known_customer_returns_to_the_deep_link(client, idp):
     register(identity_from_claims(idp.next_claims), ContactForm(email="a@example.fi", methods=("email",), language="fi", consent=True))
     location, binding = start(client, next_path="/e-services/dog-declaration/form")
     response = callback(client, idp.authorize(location), binding)
-    assert response.headers["Location"] == "/e-services/dog-declaration/form"
+    # First whom to act for (issue 17), which goes on to the deep link
+    assert response.headers["Location"] == "/act-for?next=%2Fe-services%2Fdog-declaration%2Fform"
 
 
 def test_the_provider_being_down_is_a_clear_error(client, idp, monkeypatch):

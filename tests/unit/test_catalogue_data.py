@@ -136,3 +136,50 @@ def test_loading_refuses_a_division_without_three_names(tmp_path, divisions):
     path.write_text(divisions if isinstance(divisions, str) else json.dumps(divisions), encoding="utf-8")
     with pytest.raises(CatalogueError, match="divisions.json"):
         load_catalogue(divisions_file=path)
+
+
+def _with_agreement(**changes):
+    entry = json.loads((DATA_DIR / "dental-care.json").read_text(encoding="utf-8"))
+    entry["agreement"] = {**entry["agreement"], **changes}
+    return entry
+
+
+def test_every_health_care_form_of_the_portal_asks_for_an_agreement_in_three_languages():
+    from chalicelib.forms.store import definitions
+
+    services = catalogue()
+    with_forms = [services[form_id] for form_id in definitions() if services[form_id].health_care]
+    assert with_forms  # dental care at least
+    for service in with_forms:
+        assert service.agreement is not None and service.agreement.version >= 1, service.id
+        for language in ("fi", "sv", "en"):
+            assert len(service.agreement.text.get(language).split("\n\n")) >= 2
+    assert not any(s.agreement for s in services.values() if not s.health_care)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        _with_agreement(version=0),
+        _with_agreement(version="1"),
+        _with_agreement(text={"fi": "Sama teksti", "sv": "Sama teksti", "en": "Sama teksti"}),
+        _with_agreement(text={"fi": "Eka kappale.\n\n \n\nToinen.", "sv": "Första.", "en": "First."}),
+        _with_agreement(title={"fi": "Sopimus", "sv": "Avtal"}),
+        _with_agreement(extra="x"),
+        _valid_entry() | {"agreement": _with_agreement()["agreement"]},  # not a health care service
+        _with_agreement() | {"external_url": "https://www.hel.fi/ajanvaraus"},
+    ],
+    ids=["version-0", "version-text", "untranslated", "empty-paragraph", "title-missing-en", "unknown-field",
+         "not-health-care", "outside-the-portal"],
+)
+def test_loading_refuses_an_invalid_agreement(tmp_path, entry):
+    _write(tmp_path, entry["id"], entry)
+    with pytest.raises(CatalogueError, match=f"{entry['id']}.json"):
+        load_catalogue(tmp_path)
+
+
+def test_loading_accepts_a_health_care_service_without_an_agreement(tmp_path):
+    entry = _with_agreement()
+    del entry["agreement"]
+    _write(tmp_path, entry["id"], entry)
+    assert load_catalogue(tmp_path)["dental-care"].agreement is None
