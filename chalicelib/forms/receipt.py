@@ -46,16 +46,19 @@ class Parties:
     for_whom: str  # on whose behalf: the person themself, or the organisation
 
 
-def parties(sent_by: str, acting_for: tuple[str, str] | None) -> Parties:
-    """Who sent the form and for whom: the one place that says it (the receipt; the acting-on-behalf
-    issue extends it with children and authorised persons).
-
-    Today a person sends for themself, or for the organisation they signed in for
-    (``Session.acting_for``: its name and Business ID)."""
-    if acting_for:
-        name, business_id = acting_for
-        return Parties(sent_by, f"{name} ({business_id})" if business_id and business_id != name else name)
-    return Parties(sent_by, sent_by)
+def parties(item, acting_for=None) -> Parties:
+    """Who sent the form and for whom: the one place that says it. The item records the principal it
+    was sent for (issue 17: a child, an authorised person or an organisation); an item sent before that
+    was recorded falls back to the viewing session's principal (``Session.acting_for``). A person who
+    sent for themself is both. An organisation is named with its Business ID."""
+    name, kind, identifier = item.principal_name, item.principal_kind, item.principal_identifier
+    if not name and acting_for is not None:
+        name, kind, identifier = acting_for.name, acting_for.kind, acting_for.identifier
+    if not name:
+        return Parties(item.sent_by, item.sent_by)
+    if kind == "organisation" and identifier and identifier != name:
+        return Parties(item.sent_by, f"{name} ({identifier})")
+    return Parties(item.sent_by, name)
 
 
 def receipt_document(item, form, service, division_name: str, who: Parties):

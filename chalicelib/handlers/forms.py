@@ -218,7 +218,7 @@ def receipt_response(page, item):
     """The receipt of ``item`` as a PDF download (sender and for whom from this session)."""
     from chalicelib.forms.receipt import filename, parties, receipt_pdf
 
-    body = receipt_pdf(item, parties(item.sent_by, page.session.acting_for))
+    body = receipt_pdf(item, parties(item, page.session.acting_for))
     return page.response(body, headers={
         "Content-Type": "application/pdf",
         "Content-Disposition": f'attachment; filename="{filename(item)}"',

@@ -149,7 +149,7 @@ MATRIX = [
     # The profile service's stand-in (not in prod): no profile for a session or without a token
     # (200 with myProfile null); a division key is no API token of the provider (401).
     ("POST", "/dev-profile/graphql", "/dev-profile/graphql", {"query": "{ myProfile { id } }"},
-     {"anon": 200, "A": 200, "B": 200, "M": 200, "DX": 401, "DY": 401}),
+     {"anon": 200, "A": 200, "B": 200, "M": 200, "G": 200, "P": 200, "C": 200, "DX": 401, "DY": 401}),
 ]
 DEV_IDP_SCREENS = ["/dev-idp/start", "/dev-idp/bank", "/dev-idp/bank/{bank_key}", "/dev-idp/card", "/dev-idp/katso", "/dev-idp/mobile"]
 for screen in DEV_IDP_SCREENS:

@@ -55,6 +55,8 @@ def a_times_out_while_typing(client, idp, clock, claims, service, typed):
     status (the expiry is seen there first) and then posts the open form by itself. Returns (filler,
     the resume cookie)."""
     a = Filler(client, sign_in(client, idp, claims))
+    if service == "dental-care":
+        a.accept_agreement(service)  # the electronic agreement first (health-care consent, issue 17)
     a.start(service)
     clock.advance(hours=2, seconds=1)
     assert client.get("/session/status", headers=a.headers).status_code == 401
@@ -144,6 +146,7 @@ def test_a_signed_in_other_person_given_the_cookie_gets_nothing(client, idp, clo
 def test_without_a_timed_out_session_nothing_is_kept(client, idp, clock):
     """Signed out on purpose (another tab), the form posted afterwards is not kept for anyone."""
     a = Filler(client, sign_in(client, idp))
+    a.accept_agreement("dental-care")  # the electronic agreement first (health-care consent, issue 17)
     a.start("dental-care")
     home = a.get("/")
     client.post("/sign-out", body=urlencode({"csrf_token": csrf_of(text_of(home))}),

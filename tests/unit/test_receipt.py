@@ -59,6 +59,7 @@ def _item(language="fi", answers=None, health_care=False, attachments=None):
     return SimpleNamespace(
         item_number="000042", service_id="dog-declaration", language=language, answers=answers or ANSWERS,
         attachments=files, health_care=health_care, sent_by="Åsa Äijälä",
+        principal_name=None, principal_kind=None, principal_identifier=None,
         created_at=datetime(2026, 12, 24, 22, 30, tzinfo=timezone.utc), division_id="urban-environment")
 
 
@@ -67,7 +68,7 @@ def _read(item, who=None):
     from chalicelib.documents import render_pdf
 
     document = receipt_document(item, FORM, get_service("dog-declaration"), "Kaupunkiympäristön toimiala",
-                                who or parties(item.sent_by, None))
+                                who or parties(item))
     return read_pdf(render_pdf(document))
 
 
@@ -110,7 +111,8 @@ def test_long_answers_wrap_and_flow_onto_new_pages_with_nothing_lost():
 def test_a_hostile_answer_or_file_name_cannot_break_the_receipt(hostile):
     files = [SimpleNamespace(field="files", name=hostile)]
     pdf = _read(_item(answers={**ANSWERS, "text": hostile, "textarea": hostile}, attachments=files),
-                who=parties(hostile, (hostile, "0201256-6")))
+                who=parties(SimpleNamespace(sent_by=hostile, principal_name=hostile, principal_kind="organisation",
+                                            principal_identifier="0201256-6")))
     found = dict(_pairs(pdf))
     shown = clean(hostile)
     assert letters(found[_label("text")["fi"]]) == letters(shown) == letters(found[_label("textarea")["fi"]])
@@ -128,5 +130,18 @@ def test_health_care_says_it_is_not_kept_in_the_folder():
 
 
 def test_the_one_function_for_sender_and_for_whom():
-    assert parties("Maija Meikäläinen", None) == Parties("Maija Meikäläinen", "Maija Meikäläinen")
-    assert parties("Maija Meikäläinen", ("Yritys Oy", "1234567-8")) == Parties("Maija Meikäläinen", "Yritys Oy (1234567-8)")
+    from chalicelib.authorizations.principal import Principal
+
+    def item(name=None, kind=None, identifier=None):
+        return SimpleNamespace(sent_by="Maija Meikäläinen", principal_name=name, principal_kind=kind,
+                               principal_identifier=identifier)
+
+    assert parties(item()) == Parties("Maija Meikäläinen", "Maija Meikäläinen")
+    assert parties(item("Yritys Oy", "organisation", "1234567-8")) == Parties("Maija Meikäläinen", "Yritys Oy (1234567-8)")
+    # a child or an authorising person: the name only (no personal identity code on the receipt)
+    assert parties(item("Tiina Testaaja", "child", "010120A9876")) == Parties("Maija Meikäläinen", "Tiina Testaaja")
+    # an item from before issue 17 recorded no principal: the viewing session's organisation
+    organisation = Principal("organisation", "representation", "Yritys Oy", "hash", identifier="1234567-8")
+    assert parties(item(), organisation) == Parties("Maija Meikäläinen", "Yritys Oy (1234567-8)")
+    # what the item recorded wins over the session
+    assert parties(item("Tiina Testaaja", "child", "010120A9876"), organisation).for_whom == "Tiina Testaaja"
