@@ -14,8 +14,17 @@ from tests.browser.conftest import (
     continue_to_the_service,
     sign_in_with_bank_codes,
 )
+from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def portal():
+    """A portal of its own: the first test is Nordea Testaaja's first sign-in, whatever other browser
+    tests did with her on the shared portal (the acting-on-behalf journey registers her)."""
+    with served_portal("sign-in") as (base_url, _):
+        yield base_url
 
 
 def test_a_resident_signs_in_with_bank_codes_registers_and_signs_out(portal, page):
