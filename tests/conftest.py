@@ -18,6 +18,22 @@ TEST_ENV = {
     "AWS_SESSION_TOKEN": "testing",
 }
 os.environ.update(TEST_ENV)
+
+# chalice.test's clients run each request and invocation with the Chalice stage's variables by swapping
+# `os.environ` for a patched copy and back, without a lock: from threads (the stand-in malware scanner,
+# the race tests) the swaps interleave and can leave the dev stage's variables behind for every later
+# test. The tests' environment is TEST_ENV above, so the clients keep it as it is.
+import contextlib  # noqa: E402
+
+from chalice import test as _chalice_test  # noqa: E402
+
+
+@contextlib.contextmanager
+def _keep_the_test_environment(self, environment_variables):
+    yield
+
+
+_chalice_test.BaseClient._patched_env_vars = _keep_the_test_environment
 os.environ.pop("AWS_ENDPOINT_URL", None)  # in-process moto, never a server left over from `make run`
 os.environ.pop("AWS_PROFILE", None)
 

@@ -1,9 +1,9 @@
 """A scriptable OpenID Connect provider for relying-party tests: it answers the portal's HTTP calls
 (discovery, JWKS, token) in process, and lets a test decide exactly what the ID token says.
 
-Its keys and signatures are made with ``cryptography``, not with the pycryptodome RS256 that the
-portal verifies with (chalicelib/identity/rs256.py): every sign-in test is also a cross-check of
-our RS256 against another implementation, as with a real provider."""
+Its keys and signatures are made with ``cryptography`` alone, not with joserfc that the portal
+verifies with (chalicelib/identity/oidc.py): every sign-in test is also a cross-check of the
+portal's RS256 against another implementation, as with a real provider."""
 from __future__ import annotations
 
 import base64
@@ -34,8 +34,7 @@ def _b64url(data: bytes) -> bytes:
 
 
 def sign_rs256(claims: dict, private_key, headers: dict | None = None) -> str:
-    """A compact JWS (RFC 7515) signed RS256 by ``cryptography`` alone. (PyJWT's ``jwt.encode`` would
-    use our pycryptodome RS256, which the portal registers in place of PyJWT's own.)"""
+    """A compact JWS (RFC 7515) signed RS256 by ``cryptography`` alone (no JOSE library)."""
     header = {"alg": "RS256", "typ": "JWT", **(headers or {})}
     signing_input = b".".join(
         _b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)

@@ -8,6 +8,7 @@ import json
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
 
 from chalicelib.divisions.openapi import OPERATIONS, document
@@ -32,8 +33,17 @@ def test_the_api_matches_its_document(case, portal, division_key):
     cases["count"] += 1
     # Every check but "schema-valid data is accepted": a cursor is opaque (only ones the API gave are
     # valid) and a well-formed item number may belong to another division (404 by design).
-    case.call_and_validate(base_url=portal, headers={"Authorization": f"Bearer {division_key}"},
+    # A negative case that mutates the headers (the division key's Authorization left out, say) is
+    # sent as generated: adding the key back would make it a valid request that the API rightly accepts.
+    headers = {} if _negative_headers(case) else {"Authorization": f"Bearer {division_key}"}
+    case.call_and_validate(base_url=portal, headers=headers,
                            excluded_checks=[positive_data_acceptance, unsupported_method])
+
+
+def _negative_headers(case) -> bool:
+    components = getattr(case.meta, "components", None) or {}
+    return any(str(getattr(location, "value", location)).lower().startswith("header")
+               and info.mode == GenerationMode.NEGATIVE for location, info in components.items())
 
 
 def test_at_least_a_thousand_cases_ran():
