@@ -77,9 +77,6 @@ class Settings(BaseModel):
     identity_claim_family_name: str | None = None
     identity_claim_method: str | None = None
     identity_claim_loa: str | None = None
-    identity_claim_business_id: str | None = None
-    identity_claim_organisation_name: str | None = None
-    identity_claim_organisation_roles: str | None = None
     # The provider's method names -> the portal's methods (bank, mobile, card, eid, organisation),
     # a JSON object; "" = the preset's table. The provider's level-of-assurance values -> low,
     # substantial, high, a JSON object; "" = the preset's.
@@ -168,6 +165,9 @@ class Settings(BaseModel):
     authorizations_oauth_secret: str = "local-development-oauth-secret"
     authorizations_timeout_seconds: float = 5.0
     authorizations_company_roles: str = "NIMKO,TJ,PJ,IS,YHM,ELI"
+    # The roles among those that may also delete the company's profile (and its folder) from My
+    # data: the right to sign for it (Katso's main user before e-Authorizations).
+    authorizations_company_delete_roles: str = "NIMKO,ELI,YHM"
 
     @property
     def dev_idp_enabled(self) -> bool:
@@ -182,6 +182,10 @@ class Settings(BaseModel):
     @property
     def accepted_company_roles(self) -> tuple[str, ...]:
         return tuple(r.strip() for r in self.authorizations_company_roles.split(",") if r.strip())
+
+    @property
+    def company_delete_roles(self) -> tuple[str, ...]:
+        return tuple(r.strip() for r in self.authorizations_company_delete_roles.split(",") if r.strip())
 
     @property
     def accept_test_identity_codes(self) -> bool:

@@ -24,9 +24,19 @@ def in_process_authorizations(monkeypatch, client) -> None:
     monkeypatch.setattr(port, "transport", transport)
 
 
-def through_choice(get, post, response):
+def stand_in_data(monkeypatch, extra: dict) -> None:
+    """The e-Authorizations stand-in answers from ``extra`` (delegate's code -> persons and
+    companies, as in dev_principals.json) first, then from its file, for this test."""
+    from chalicelib.authorizations import standin
+
+    real = standin.delegate_data
+    monkeypatch.setattr(standin, "delegate_data", lambda code: extra.get(code) or real(code))
+
+
+def through_choice(get, post, response, principal: str = "self"):
     """``get(path)`` and ``post(path, fields)`` send with the person's cookies. Returns the 303 that
-    leaves the choice step (choosing oneself where there is a choice)."""
+    leaves the choice step (choosing ``principal``, a choice's ref, where there is a choice: oneself
+    unless said; a corporate customer with one company has none)."""
     for _ in range(12):
         location = response.headers.get("Location", "")
         location = location[len(BASE):] if location.startswith(BASE) else location
@@ -37,7 +47,7 @@ def through_choice(get, post, response):
             import html
 
             notice = re.search(r'name="notice" value="([^"]*)"', page)
-            return post("/act-for", {"csrf_token": csrf, "principal": "self", "next": html.unescape(next_path),
+            return post("/act-for", {"csrf_token": csrf, "principal": principal, "next": html.unescape(next_path),
                                      **({"notice": notice.group(1)} if notice else {})})
         if response.status_code != 303 or not (location.startswith("/act-for") or location.startswith("/dev-authorizations")):
             return response
@@ -45,11 +55,9 @@ def through_choice(get, post, response):
     raise AssertionError("the choice step did not end")
 
 
-def landing(path: str, customer: str = "personal", **params) -> str:
+def landing(path: str, **params) -> str:
     """Where a sign-in sends a person: first whom to act for (issue 17), with the return page as
-    ``next``; a corporate sign-in straight to the page."""
+    ``next`` (a corporate customer: which company)."""
     from urllib.parse import urlencode
 
-    if customer == "personal":
-        return "/act-for?" + urlencode({"next": path, **params})
-    return path + ("?" + urlencode(params) if params else "")
+    return "/act-for?" + urlencode({"next": path, **params})

@@ -104,13 +104,17 @@ FAKE_PROVIDER_METHODS = '{"bank": "bank", "mobile": "mobile", "card": "card", "k
 
 
 @pytest.fixture
-def idp(monkeypatch, aws):
-    """A scriptable OpenID Connect provider answering the portal's HTTP calls in process."""
+def idp(monkeypatch, aws, client):
+    """A scriptable OpenID Connect provider answering the portal's HTTP calls in process, with the
+    e-Authorizations stand-in in process too (its data: the file, and ``provider.delegates``)."""
     from chalicelib.config import settings
     from chalicelib.identity import http, oidc
+    from tests.acting import in_process_authorizations, stand_in_data
     from tests.fake_idp import FakeProvider
 
     provider = FakeProvider()
+    in_process_authorizations(monkeypatch, client)
+    stand_in_data(monkeypatch, provider.delegates)
     monkeypatch.setattr(settings(), "oidc_issuer", provider.issuer)
     # The scripted provider asserts the code as a claim and names the tool (tests/fake_idp.py): the
     # helsinki mapping, configured as a deployment would be for such a provider (docs/identity.md).

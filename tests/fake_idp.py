@@ -18,15 +18,33 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from chalicelib.config import settings
 from chalicelib.identity import http, oidc
+from tests.acting import through_choice
 
 NORDEA_TESTAAJA = {
     "amr": ["bank"], "acr": "personal", "given_name": "Portaalia Nordea", "family_name": "Testaaja",
     "national_id": "210281-9988", "loa": "substantial",
 }
+# A corporate customer: a person (as every identification is) who signs in as a corporate customer.
+# The organisation keys are not claims: ``sign_in`` gives them to the e-Authorizations stand-in as
+# what it lists for her (YPA's organizationRoles), and takes them out of the token.
 ORGANISATION_USER = {
     "amr": ["katso"], "acr": "corporate", "given_name": "Maija", "family_name": "Meikäläinen",
-    "business_id": "0201256-6", "organisation_name": "Testiyritys Oy", "organisation_roles": ["main_user"], "loa": "substantial",
+    "national_id": "150580-9511", "loa": "substantial",
+    "business_id": "0201256-6", "organisation_name": "Testiyritys Oy", "organisation_roles": ["NIMKO"],
 }
+COMPANY_KEYS = ("business_id", "organisation_name", "organisation_roles")
+
+
+def represents(provider, claims: dict) -> dict:
+    """The claims without the organisation keys, which become what the e-Authorizations stand-in
+    lists for the person (only that company: a later sign-in of the same person replaces it)."""
+    claims = dict(claims)
+    company = {key: claims.pop(key) for key in COMPANY_KEYS if key in claims}
+    if company:
+        provider.delegates[claims["national_id"]] = {"persons": [], "companies": [{
+            "identifier": company["business_id"], "name": company["organisation_name"],
+            "roles": list(company.get("organisation_roles") or [])}]}
+    return claims
 
 
 def _b64url(data: bytes) -> bytes:
@@ -54,6 +72,7 @@ class FakeProvider:
         self.token_overrides: dict = {}
         self.sign_with = None  # another private key: a forged signature
         self.extra_jwks: list[dict] = []  # more keys for the JWKS, as a test wants them
+        self.delegates: dict = {}  # the e-Authorizations stand-in's data added by ``represents``
 
     def jwk(self) -> dict:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -110,12 +129,28 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+def browsing(client, sid: str):
+    """``get(path)`` and ``post(path, fields)`` with the session's cookie (tests/acting.py's helpers)."""
+    from urllib.parse import urlencode
+
+    cookie = {"Cookie": f"sid={sid}"}
+
+    def get(path):
+        return client.get(path, headers=cookie)
+
+    def post(path, fields):
+        return client.post(path, body=urlencode(fields, doseq=True),
+                           headers={**cookie, "Content-Type": "application/x-www-form-urlencoded"})
+
+    return get, post
+
+
 def sign_in(client, provider: FakeProvider, claims: dict | None = None, *, register: bool = True,
             contact: dict | None = None, next_path: str | None = None) -> str:
     """Sign in through the portal's real flow with the fake provider; returns the session cookie value."""
     from urllib.parse import urlencode
 
-    provider.next_claims = dict(claims or NORDEA_TESTAAJA)
+    provider.next_claims = represents(provider, claims or NORDEA_TESTAAJA)
     customer = provider.next_claims["acr"]
     query = {"customer": customer, **({"next": next_path} if next_path else {})}
     started = client.get(f"/sign-in/start?{urlencode(query)}")
@@ -124,6 +159,8 @@ def sign_in(client, provider: FakeProvider, claims: dict | None = None, *, regis
     answer = client.get(f"/auth/callback?{urlencode(params)}", headers={"Cookie": f"signin={binding}"})
     assert answer.status_code == 303, answer.body[:300]
     sid = _set_cookies(answer)["sid"]
+    if customer == "corporate":  # the company from e-Authorizations first (tests/acting.py)
+        answer = through_choice(*browsing(client, sid), answer)
     if register and answer.headers["Location"] == "/register":
         form = client.get("/register", headers={"Cookie": f"sid={sid}"}).body.decode()
         fields = {"email": "testaaja@example.fi", "methods": "email", "language": "fi", "consent": "yes",

@@ -53,7 +53,7 @@ def acceptor(session) -> Acceptor:
     from chalicelib.sessions import person_hash
 
     own = session.actor_profile_id
-    return Acceptor(key=person_hash(session.customer, own, session.acting_name), profile_id=own)
+    return Acceptor(key=person_hash(session.customer, own, session.actor_hash or session.acting_name), profile_id=own)
 
 
 def _acceptance(item) -> Acceptance:

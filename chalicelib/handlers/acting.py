@@ -1,5 +1,7 @@
 """Whom the signed-in person acts for (issue 17): the choice page after identification, the round
 trips to Suomi.fi e-Authorizations that list the principals, and changing the choice from the top bar.
+A corporate customer chooses here, before registering, which company they act for (YPA only): the
+organisation and the roles in it come from e-Authorizations, never from the identification.
 
 Domain modules are imported inside the views: every cold start imports this module (docs/benchmarks.md).
 """
@@ -35,20 +37,39 @@ def _own_profile(page):
     return get_profile(page.session.actor_profile_id)
 
 
+def _code(page) -> str:
+    """The identified person's code: from the identification while a corporate customer chooses
+    (they have no profile of their own), else from the person's own profile."""
+    pending = page.session.pending_identity
+    return pending.personal_identity_code if pending is not None else _own_profile(page).personal_identity_code
+
+
+def _corporate(page) -> bool:
+    return page.session.customer == "corporate"
+
+
+def _not_choosing(page, next_path: str):
+    """Where a session that has nothing to choose here goes: a corporate customer's organisation was
+    chosen at the sign-in (another one: sign in again); a person registers first."""
+    if _corporate(page):
+        return None if page.session.choosing_organisation else page.redirect(next_path)
+    return None if page.session.registered else page.redirect("/register")
+
+
 def _start(page, mode: str, next_path: str, found: list | None = None, notice: str | None = None):
     """Register a web API session for ``mode`` and send the browser to the service's selection."""
     from chalicelib import sessions
     from chalicelib.authorizations import port
 
-    own = _own_profile(page)
-    started = port.service().start(mode, own.personal_identity_code, _callback_url(mode), page.language)
+    started = port.service().start(mode, _code(page), _callback_url(mode), page.language)
     sessions.set_authorization_flow(page.session, {"mode": mode, "session_id": started.session_id, "next": next_path,
                                                    "found": found or [], "notice": notice})
     return page.response("", status=303, headers={"Location": started.redirect_url, "Content-Type": "text/plain"})
 
 
 def _unavailable(page, next_path: str):
-    return page.render("acting/unavailable.html", status=503, next_path=next_path, headers={"Retry-After": "60"})
+    return page.render("acting/unavailable.html", status=503, next_path=next_path, corporate=_corporate(page),
+                       headers={"Retry-After": "60"})
 
 
 def _self(page):
@@ -69,11 +90,31 @@ def _finish_choice(page, principal, next_path: str, notice: str | None = None):
     return page.redirect(next_path, notice=notice)
 
 
+def _represent(page, principal, next_path: str):
+    """A corporate customer chose ``principal``: its folder, or its registration when it has none."""
+    from chalicelib import sessions
+    from chalicelib.handlers.auth import resume_or_home, signed_in
+    from chalicelib.identity import profiles
+
+    identity = page.session.pending_identity.for_organisation(principal.identifier, principal.name, principal.roles)
+    profile_id = profiles.find_profile_id(identity)
+    next_path = resume_or_home(page, identity, profile_id, next_path)
+    sessions.represent(page.session, identity, principal, profile_id, next_path)
+    if profile_id is None:
+        return page.redirect("/register")
+    signed_in(profile_id, identity)
+    return page.redirect(next_path)
+
+
+def _organisations(page) -> list:
+    return [c for c in page.session.principal_choices or [] if c.kind == "organisation"]
+
+
 def _render_choices(page, choices, next_path: str, *, status: int = 200, errors: dict | None = None):
     current = page.session.principal
     return page.render(
         "acting/choose.html", status=status, choices=choices, next_path=next_path, errors=errors or {},
-        own=_self(page), current_ref=current.ref, notice=None,  # "Registration complete" waits for the page after
+        own=_self(page), current_ref=current.ref, notice=None, corporate=_corporate(page),  # "Registration complete" waits for the page after
         then_notice="registered" if page.request.query.get("notice") == "registered" else None,
         children=[c for c in choices if c.kind == "child"], persons=[c for c in choices if c.kind == "person"],
         organisations=[c for c in choices if c.kind == "organisation"],
@@ -81,30 +122,38 @@ def _render_choices(page, choices, next_path: str, *, status: int = 200, errors:
 
 
 @bp.route("/act-for", methods=["GET"])
-@page_view(bp, access="signed_in")
+@page_view(bp, access="identified")
 def choose(page):
     """The choice page: first asks the authorisation service (once per sign-in), then lists the
-    principals; skipped when there is nobody else to act for (unless the person asked to change)."""
+    principals; skipped when there is nobody else to act for (unless the person asked to change).
+    A corporate customer's page lists the companies only, and is skipped when there is just one."""
     from chalicelib.authorizations.port import AuthorizationsUnavailable
 
     next_path = _next(page)
-    if page.session.customer != "personal":
-        return page.redirect(next_path)  # a corporate sign-in names its organisation itself
+    elsewhere = _not_choosing(page, next_path)
+    if elsewhere is not None:
+        return elsewhere
     choices = page.session.principal_choices
     if choices is None:
         try:
             notice = page.request.query.get("notice")
-            return _start(page, "hpa", next_path, notice=notice if notice == "registered" else None)
+            return _start(page, "ypa" if _corporate(page) else "hpa", next_path,
+                          notice=notice if notice == "registered" else None)
         except AuthorizationsUnavailable as down:
             log.error("e-Authorizations unavailable: %s", down)
             return _unavailable(page, next_path)
+    if _corporate(page):
+        companies = _organisations(page)
+        if len(companies) == 1 and companies[0].allowed:
+            return _represent(page, companies[0], next_path)
+        return _render_choices(page, companies, next_path)
     if not choices and page.request.query.get("change") != "1":
         return page.redirect(next_path, notice=page.request.query.get("notice"))
     return _render_choices(page, choices, next_path)
 
 
 @bp.route("/act-for/callback/{mode}", methods=["GET"])
-@page_view(bp, access="signed_in")
+@page_view(bp, access="identified")
 def callback(page, mode):
     """Back from the service's selection: fetch what it lists, then the next mode, then the choice page."""
     from chalicelib import sessions
@@ -120,7 +169,7 @@ def callback(page, mode):
         if code and len(code) <= 500:
             found += port.service().finish(mode, flow["session_id"], code, _callback_url(mode))
         # else: the person cancelled at the service's screen (or it sent no code): nothing from this mode
-        if mode == "hpa":
+        if mode == "hpa" and not _corporate(page):
             return _start(page, "ypa", next_path, [p.to_json() for p in found], notice=flow.get("notice"))
     except port.AuthorizationsUnavailable as down:
         log.error("e-Authorizations unavailable: %s", down)
@@ -132,17 +181,20 @@ def callback(page, mode):
 
 
 @bp.route("/act-for", methods=["POST"], content_types=FORM)
-@page_view(bp, access="signed_in")
+@page_view(bp, access="identified")
 def chosen(page):
     from chalicelib.authorizations import is_child_in_custody
 
     fields = page.request.form()
     next_path = _next(page, fields)
+    elsewhere = _not_choosing(page, next_path)
+    if elsewhere is not None:
+        return elsewhere
     notice = "registered" if fields.get("notice") == "registered" else None  # announced on the page after
     ref = fields.get("principal") or ""
-    if ref == "self":
+    if ref == "self" and not _corporate(page):
         return _finish_choice(page, _self(page), next_path, notice)
-    choices = page.session.principal_choices or []
+    choices = _organisations(page) if _corporate(page) else page.session.principal_choices or []
     principal = next((c for c in choices if c.ref == ref), None)
     if principal is None:
         return _render_choices(page, choices, next_path, status=400,
@@ -153,14 +205,20 @@ def chosen(page):
     if principal.kind == "child" and not is_child_in_custody(principal):
         return _render_choices(page, choices, next_path, status=403,
                                errors={"principal": Message(N_("The child has come of age: a guardian no longer acts for them."))})
+    if _corporate(page):
+        return _represent(page, principal, next_path)
     return _finish_choice(page, principal, next_path, notice)
 
 
 @bp.route("/act-for/refresh", methods=["POST"], content_types=FORM)
-@page_view(bp, access="signed_in")
+@page_view(bp, access="identified")
 def refresh(page):
     """Ask the authorisation service again (a new authorisation given meanwhile, or after it was down)."""
     from chalicelib import sessions
 
+    next_path = _next(page, page.request.form())
+    elsewhere = _not_choosing(page, next_path)
+    if elsewhere is not None:
+        return elsewhere
     sessions.remember_choices(page.session, None)
-    return page.redirect("/act-for", next=_next(page, page.request.form()), change="1")
+    return page.redirect("/act-for", next=next_path, change="1")

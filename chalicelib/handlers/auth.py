@@ -106,24 +106,45 @@ def callback(page):
     identity, return_path = outcome.identity, outcome.return_path
     if page.session is not None:  # a new id at every sign-in
         sessions.destroy(page.session)
-    profile_id = profiles.find_profile_id(identity)
-    person = sessions.person_hash(identity.customer, profile_id, identity.full_name) if profile_id else None
-    if _keep_resume_for(page, person) is False and _form_page(return_path):
-        return_path = "/"  # someone else's timed-out form: nothing of it, not even its page
+    # A corporate customer's organisation (and so its profile) is chosen next, on /act-for.
+    profile_id = profiles.find_profile_id(identity) if identity.organisation_chosen else None
+    if identity.organisation_chosen:
+        return_path = resume_or_home(page, identity, profile_id, return_path)
     provider = sessions.ProviderSession(outcome.id_token, outcome.sid, outcome.sub)
     token, _ = sessions.create_session(identity, profile_id, return_path, provider)
     page.cookies.append(cookie(sessions.COOKIE, token, page.request.base_path))
     page.cookies.append(cookie(REAUTH_COOKIE, identity.customer, page.request.base_path, max_age=REAUTH_SECONDS))
-    if profile_id is None:
+    if not identity.organisation_chosen:
+        response = page.redirect("/act-for", next=return_path)
+    elif profile_id is None:
         response = page.redirect("/register")
     else:
         path, params = _after_identification(identity, return_path)
         response = page.redirect(path, **params)
     record_completion(outcome, session_token=token, destination=response.headers["Location"], browser_binding=binding)
     if profile_id is not None:
-        profiles.record_sign_in(profile_id, identity.method)
-        audit.sign_in(profile_id, identity.method, success=True)
+        signed_in(profile_id, identity)
     return response
+
+
+def signed_in(profile_id: str, identity) -> None:
+    """A sign-in reached its profile: its last sign-in and the audit trail."""
+    from chalicelib.identity import profiles
+    from chalicelib.privacy import audit
+
+    profiles.record_sign_in(profile_id, identity.method)
+    audit.sign_in(profile_id, identity.method, success=True)
+
+
+def resume_or_home(page, identity, profile_id: str | None, return_path: str) -> str:
+    """Where the sign-in goes on: a form stashed at a timeout on this browser is kept only for the
+    same person (in the same profile), else deleted unread and the return page is "/"."""
+    from chalicelib import sessions
+
+    person = sessions.person_hash(identity.customer, profile_id, identity.actor_hash) if profile_id else None
+    if _keep_resume_for(page, person) is False and _form_page(return_path):
+        return "/"  # someone else's timed-out form: nothing of it, not even its page
+    return return_path
 
 
 @bp.route("/auth/backchannel-logout", methods=["POST"], content_types=FORM)
@@ -165,7 +186,7 @@ def jwks():
 
 def _after_identification(identity, return_path: str, **params):
     """A person first chooses whom they act for (issue 17; the page skips itself when there is
-    nobody else); a corporate sign-in names its organisation itself."""
+    nobody else); a corporate customer has chosen their organisation before registering."""
     if identity.customer == "personal":
         return ("/act-for", {"next": return_path, **params})
     return (return_path, params)

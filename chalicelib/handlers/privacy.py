@@ -33,7 +33,7 @@ def my_data_json(page):
 
 
 def _may_delete(page, profile) -> bool:
-    """Only one's own profile (or an organisation's, by its main user): never a child's or another
+    """Only one's own profile (or an organisation's, by someone who may sign for it): never a child's or another
     person's folder that one acts for (issue 17)."""
     from chalicelib.privacy import mydata
 

@@ -6,16 +6,17 @@ and tables for its method names and level-of-assurance values. Three presets:
 - ``helsinki``: the City's Keycloak broker (and the bundled development provider): ``given_name``,
   ``family_name``, ``amr`` (a string such as ``suomi_fi`` or a list), ``loa`` (low, substantial,
   high); the personal identity code is not a claim but comes from the Helsinki profile service
-  (``profile_service.verified_person``, with the access token), unless a claim is configured;
-  organisations' ``business_id``, ``organisation_name`` and ``organisation_roles``.
+  (``profile_service.verified_person``, with the access token), unless a claim is configured.
 - ``suomifi-oidc``: the national e-identification's OpenID Connect interface: the attribute names
   of Suomi.fi (``urn:oid:1.2.246.21`` personal identity code, ``urn:oid:2.5.4.42`` given name,
-  ``urn:oid:2.5.4.4`` surname) and the level of assurance in ``acr``; persons only.
+  ``urn:oid:2.5.4.4`` surname) and the level of assurance in ``acr``.
 - ``generic``: every claim name from the settings.
 
-Personal or organisation sign-in is decided from the claims: a Business ID claim (or a method that
-maps to ``organisation``) makes it an organisation's. Everything is checked (python-stdnum for the
-identifiers) before anything trusts it. Exceptions carry a ``reason``: a short code, safe to log.
+Every identification is a person's. Whether it is a corporate customer's is what the person chose
+when signing in (``customer``): the organisation is then the one the person chooses among those that
+Suomi.fi e-Authorizations says they may represent (docs/acting-on-behalf.md), never a claim of the
+token. Everything is checked (python-stdnum for the identifiers) before anything trusts it.
+Exceptions carry a ``reason``: a short code, safe to log.
 """
 from __future__ import annotations
 
@@ -63,6 +64,10 @@ class ProfileMismatch(InvalidIdentity):
     reason = "profile-mismatch"
 
 
+def _keyed(subject: str) -> str:
+    return hmac.new(settings().identity_pepper.encode(), subject.encode(), hashlib.sha256).hexdigest()
+
+
 @dataclass(frozen=True)
 class Identity:
     customer: str  # personal | corporate
@@ -85,9 +90,28 @@ class Identity:
 
     @property
     def identity_hash(self) -> str:
-        """A keyed hash of the identifier: the profile's lookup key, never the identifier itself."""
-        subject = f"person:{self.personal_identity_code}" if self.kind == "person" else f"organisation:{self.business_id}"
-        return hmac.new(settings().identity_pepper.encode(), subject.encode(), hashlib.sha256).hexdigest()
+        """A keyed hash of the identifier (the person's, or the chosen organisation's for a corporate
+        customer): the profile's lookup key, never the identifier itself."""
+        if self.kind == "organisation":
+            if not self.business_id:
+                raise ValueError("a corporate customer's organisation is not chosen yet")
+            return _keyed(f"organisation:{self.business_id}")
+        return self.actor_hash
+
+    @property
+    def actor_hash(self) -> str:
+        """A keyed hash of the identified person's code: who acts, whoever they act for."""
+        return _keyed(f"person:{self.personal_identity_code}")
+
+    @property
+    def organisation_chosen(self) -> bool:
+        return self.kind == "person" or bool(self.business_id)
+
+    def for_organisation(self, business_id: str, name: str, roles: tuple[str, ...]) -> "Identity":
+        """The corporate customer's identity once the organisation is chosen (from e-Authorizations)."""
+        return Identity(self.customer, self.method, self.given_name, self.family_name,
+                        personal_identity_code=self.personal_identity_code, business_id=business_id,
+                        organisation_name=name, roles=tuple(roles), loa=self.loa)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -107,9 +131,6 @@ class Mapping:
     family_name: str
     method: str  # "" = the provider does not say: every sign-in is default_method
     loa: str  # "" = the provider does not say: the minimum cannot be checked
-    business_id: str  # "" = personal sign-ins only
-    organisation_name: str
-    organisation_roles: str
     methods: dict[str, str]
     loa_values: dict[str, str]
     default_method: str = "eid"
@@ -127,8 +148,7 @@ PRESETS: dict[str, Mapping] = {
     # "katso" is the development provider's organisation identification (docs/identity.md).
     "helsinki": Mapping(
         preset="helsinki", personal_identity_code="", given_name="given_name", family_name="family_name",
-        method="amr", loa="loa", business_id="business_id", organisation_name="organisation_name",
-        organisation_roles="organisation_roles",
+        method="amr", loa="loa",
         methods={"suomi_fi": "eid", "heltunnistussuomifi": "eid", "katso": "organisation"},
         loa_values=dict(_LOA_IDENTITY),
     ),
@@ -136,8 +156,7 @@ PRESETS: dict[str, Mapping] = {
     # level of assurance as acr (Traficom's FTN levels and the eIDAS ones). It identifies persons.
     "suomifi-oidc": Mapping(
         preset="suomifi-oidc", personal_identity_code="urn:oid:1.2.246.21", given_name="urn:oid:2.5.4.42",
-        family_name="urn:oid:2.5.4.4", method="", loa="acr", business_id="", organisation_name="",
-        organisation_roles="", methods={},
+        family_name="urn:oid:2.5.4.4", method="", loa="acr", methods={},
         loa_values={
             "http://ftn.ficora.fi/2017/loa2": "substantial",
             "http://ftn.ficora.fi/2017/loa3": "high",
@@ -149,16 +168,14 @@ PRESETS: dict[str, Mapping] = {
     # Any provider: these defaults are the portal's earlier private vocabulary; override each name.
     "generic": Mapping(
         preset="generic", personal_identity_code="national_id", given_name="given_name",
-        family_name="family_name", method="amr", loa="loa", business_id="business_id",
-        organisation_name="organisation_name", organisation_roles="organisation_roles",
+        family_name="family_name", method="amr", loa="loa",
         methods={"bank": "bank", "mobile": "mobile", "card": "card", "eid": "eid", "katso": "organisation",
                  "organisation": "organisation"},
         loa_values=dict(_LOA_IDENTITY),
     ),
 }
 
-_NAMES = ("personal_identity_code", "given_name", "family_name", "method", "loa", "business_id",
-          "organisation_name", "organisation_roles")
+_NAMES = ("personal_identity_code", "given_name", "family_name", "method", "loa")
 
 
 def _table(raw: str, allowed: tuple[str, ...], setting: str) -> dict[str, str] | None:
@@ -194,7 +211,7 @@ def _mapping(preset: str, names: tuple, methods: str, loa_values: str) -> Mappin
 
 def claims_needed() -> frozenset[str]:
     """The claims no sign-in works without under the configured mapping (the relying party asks the
-    userinfo endpoint when the ID token lacks any). Organisation claims are read when present."""
+    userinfo endpoint when the ID token lacks any)."""
     config = mapping()
     names = (config.given_name, config.family_name, config.method, config.loa, config.personal_identity_code)
     return frozenset(n for n in names if n)
@@ -246,10 +263,14 @@ def _check_minimum(level: str | None, customer: str) -> None:
         raise LevelTooLow(f"level of assurance {level} is below the minimum {minimum} for {customer} customers")
 
 
-def identity_from_claims(claims: dict, *, access_token: str | None = None) -> Identity:
-    """The identity the claims assert under the configured mapping. ``access_token`` (from the code
-    exchange) is what the helsinki preset exchanges for a profile-service token. Raises
-    InvalidIdentity (LevelTooLow, ProfileMismatch) or profile_service.ProfileServiceUnavailable."""
+def identity_from_claims(claims: dict, *, customer: str = "personal", access_token: str | None = None) -> Identity:
+    """The person the claims assert under the configured mapping, signing in as ``customer``
+    (personal | corporate: what the person chose; a corporate customer's organisation is chosen
+    after this, from e-Authorizations). ``access_token`` (from the code exchange) is what the
+    helsinki preset exchanges for a profile-service token. Raises InvalidIdentity (LevelTooLow,
+    ProfileMismatch) or profile_service.ProfileServiceUnavailable."""
+    if customer not in ("personal", "corporate"):
+        raise ValueError("customer is personal or corporate")
     if not isinstance(claims, dict):
         raise InvalidIdentity("the claims are not an object")
     try:
@@ -257,32 +278,11 @@ def identity_from_claims(claims: dict, *, access_token: str | None = None) -> Id
     except ValueError as malformed:  # a setting, not the person: refused with a log line, never a 500
         raise MappingMisconfigured(str(malformed)) from None
     level = _level(config, claims)
-    try:
-        method, unknown_method = _method(config, claims), None
-    except InvalidIdentity as error:
-        method, unknown_method = None, error
-    business_id_raw = claims.get(config.business_id) if config.business_id else None
-    corporate = business_id_raw is not None or method == "organisation"
-    customer = "corporate" if corporate else "personal"
     _check_minimum(level, customer)  # first: a weak sign-in gets the level's page whatever its method
-    if unknown_method is not None:
-        raise unknown_method
-    if corporate and (business_id_raw is None or method != "organisation"):
-        raise InvalidIdentity("the method and the organisation claims disagree")
+    method = _method(config, claims)
+    if method == "organisation" and customer != "corporate":
+        raise InvalidIdentity("an organisation identification for a personal customer's sign-in")
     given, family = _text(claims, config.given_name), _text(claims, config.family_name)
-    if customer == "corporate":
-        business_id = validators.business_id(_text(claims, config.business_id))
-        if business_id is None:
-            raise InvalidIdentity(f"claim {config.business_id} is not a valid Business ID")
-        roles = claims.get(config.organisation_roles) if config.organisation_roles else None
-        roles = [] if roles is None else roles
-        if not isinstance(roles, list) or not all(isinstance(r, str) and len(r) <= MAX_TEXT for r in roles):
-            raise InvalidIdentity(f"claim {config.organisation_roles} is malformed")
-        name = _text(claims, config.organisation_name) if config.organisation_name else None
-        if name is None:
-            raise InvalidIdentity("no organisation name claim is configured")
-        return Identity(customer, method, given, family, business_id=business_id, organisation_name=name,
-                        roles=tuple(roles), loa=level)
     if config.code_from_profile_service:
         code = _code_from_profile_service(level, given, family, access_token)
     elif config.personal_identity_code:

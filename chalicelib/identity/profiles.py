@@ -97,7 +97,7 @@ def register(identity: Identity, form: ContactForm) -> str:
         kind=identity.kind,
         given_name=identity.given_name if identity.kind == "person" else None,
         family_name=identity.family_name if identity.kind == "person" else None,
-        personal_identity_code=identity.personal_identity_code,
+        personal_identity_code=identity.personal_identity_code if identity.kind == "person" else None,
         organisation_name=identity.organisation_name,
         business_id=identity.business_id,
         email=contact.email,

@@ -189,7 +189,7 @@ def _complete(transaction, state_hash: str, code: str, error: str | None, browse
         tokens = oidc.exchange_code(code, transaction.code_verifier)
         claims = oidc.verify_id_token(tokens.id_token, transaction.nonce, tokens.access_token)
         claims = _completed_from_userinfo(claims, tokens.access_token)
-        identity = identity_from_claims(claims, access_token=tokens.access_token)
+        identity = identity_from_claims(claims, customer=transaction.customer, access_token=tokens.access_token)
     except oidc.TokenRejected as rejected:
         log.warning("sign-in refused: token-rejected (%s)", rejected)
         raise SignInFailed("token-rejected") from None

@@ -98,8 +98,11 @@ def collect(profile_id: str, actor_profile_id: str | None = None) -> dict:
 
 
 def can_delete(profile, roles: list[str]) -> bool:
-    """A person deletes their own profile; an organisation's only its main user (from the identification)."""
-    return profile.kind == "person" or "main_user" in roles
+    """A person deletes their own profile; an organisation's only someone whose roles in it (from
+    Suomi.fi e-Authorizations) include the right to sign for it (setting authorizations_company_delete_roles)."""
+    from chalicelib.config import settings
+
+    return profile.kind == "person" or bool(set(settings().company_delete_roles) & set(roles))
 
 
 def delete_profile(profile_id: str, roles: list[str]) -> int:
@@ -119,7 +122,7 @@ def delete_profile(profile_id: str, roles: list[str]) -> int:
 
     profile = get_profile(profile_id)
     if not can_delete(profile, roles):
-        raise Forbidden("only the organisation's main user may delete its profile")
+        raise Forbidden("only someone who may sign for the organisation may delete its profile")
     kept = 0
     for item in _sent(profile_id):
         actions = [SubmissionModel.sender_id.set(DELETED)]

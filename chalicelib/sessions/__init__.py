@@ -26,10 +26,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def person_hash(customer: str, profile_id: str, acting_name: str) -> str:
+def person_hash(customer: str, profile_id: str, actor_hash: str) -> str:
     """Who is acting, as a keyed hash: the profile and, because an organisation's people share its
-    profile, the acting person's name (the corporate identification names no person otherwise)."""
-    subject = f"{customer}\n{profile_id}\n{acting_name}"
+    profile, the acting person (``actor_hash``, the keyed hash of their code)."""
+    subject = f"{customer}\n{profile_id}\n{actor_hash}"
     return hmac.new(settings().identity_pepper.encode(), subject.encode(), hashlib.sha256).hexdigest()
 
 
@@ -50,12 +50,18 @@ class Session:
         """Who is acting (see ``person_hash``); None while registering."""
         if self.record.profile_id is None:
             return None
-        return person_hash(self.record.customer, self.record.profile_id, self.record.acting_name)
+        return person_hash(self.record.customer, self.record.profile_id, self.record.actor_hash or self.record.acting_name)
 
     @property
     def pending_identity(self) -> Identity | None:
         data = self.record.pending_identity
         return Identity.from_json(data) if data else None
+
+    @property
+    def choosing_organisation(self) -> bool:
+        """A corporate customer identified, the organisation not chosen yet (docs/acting-on-behalf.md)."""
+        pending = self.pending_identity
+        return pending is not None and not pending.organisation_chosen
 
     @property
     def acting_name(self) -> str:
@@ -67,24 +73,24 @@ class Session:
 
     @property
     def principal(self) -> Principal:
-        """For whom the person acts (docs/acting-on-behalf.md): the chosen principal, else themselves
-        (for a corporate sign-in: the organisation it named)."""
+        """For whom the person acts (docs/acting-on-behalf.md): the chosen principal (a corporate
+        customer's organisation), else themselves."""
         if self.record.principal:
             return Principal.from_json(self.record.principal)
-        if self.record.customer == "corporate":
-            return Principal("organisation", "self", self.record.organisation_name or self.record.business_id or "",
-                             self.record.actor_hash, identifier=self.record.business_id,
+        if self.record.customer == "corporate" and self.record.business_id:
+            from chalicelib.authorizations.principal import identifier_hash
+
+            return Principal("organisation", "representation", self.record.organisation_name or self.record.business_id,
+                             identifier_hash("organisation", self.record.business_id), identifier=self.record.business_id,
                              roles=tuple(self.record.roles or ()))
         return Principal("person", "self", self.record.acting_name, self.record.actor_hash)
 
     @property
     def acting_for(self) -> Principal | None:
         """The principal when it is not the person themselves (a child, another person, an
-        organisation; a corporate sign-in's organisation too): shown in the header, on the front page,
+        organisation, a corporate customer's too): shown in the header, on the front page,
         in the folder and on every form. None when the person acts for themselves."""
         principal = self.principal
-        if principal.kind == "organisation" and principal.identifier:
-            return principal
         return None if principal.is_self else principal
 
     @property
@@ -157,10 +163,10 @@ def create_session(identity: Identity, profile_id: str | None, return_path: str 
         acting_name=identity.full_name,
         method=identity.method,
         customer=identity.customer,
-        organisation_name=identity.organisation_name if identity.customer == "corporate" else None,
-        business_id=identity.business_id if identity.customer == "corporate" else None,
+        organisation_name=identity.organisation_name,  # a corporate customer's, once chosen (represent)
+        business_id=identity.business_id,
         roles=list(identity.roles),
-        actor_hash=identity.identity_hash,
+        actor_hash=identity.actor_hash,
         return_path=return_path,
         csrf_token=secrets.token_urlsafe(32),
         created_at=now,
@@ -255,6 +261,23 @@ def complete_registration(session: Session, profile_id: str) -> None:
     session.record.update(actions=[SessionModel.profile_id.set(profile_id), SessionModel.pending_identity.remove()])
 
 
+def represent(session: Session, identity: Identity, principal: Principal, profile_id: str | None,
+              return_path: str) -> None:
+    """A corporate customer chose the organisation ``principal`` (``identity`` is theirs for it): from
+    now on the session is the organisation's, registered when it has a profile (``profile_id``), and
+    goes on to ``return_path`` (after the registration, when there is none)."""
+    from chalicelib.models.session import SessionModel
+
+    actions = [SessionModel.organisation_name.set(identity.organisation_name),
+               SessionModel.business_id.set(identity.business_id), SessionModel.roles.set(list(identity.roles)),
+               SessionModel.principal.set(principal.to_json()), SessionModel.return_path.set(return_path)]
+    if profile_id:
+        actions += [SessionModel.profile_id.set(profile_id), SessionModel.pending_identity.remove()]
+    else:
+        actions.append(SessionModel.pending_identity.set(identity.to_json()))
+    session.record.update(actions=actions)
+
+
 def act_for(session: Session, principal: Principal, folder_profile_id: str) -> None:
     """From now on the person acts for ``principal``, whose folder is ``folder_profile_id`` (their
     own profile when the principal is themselves). The acting person's own profile is kept."""
@@ -263,7 +286,7 @@ def act_for(session: Session, principal: Principal, folder_profile_id: str) -> N
     record = session.record
     own = record.actor_profile_id or record.profile_id
     actions = [SessionModel.profile_id.set(folder_profile_id), SessionModel.actor_profile_id.set(own)]
-    if principal.is_self and record.customer != "corporate":
+    if principal.is_self:
         actions.append(SessionModel.principal.remove())
     else:
         actions.append(SessionModel.principal.set(principal.to_json()))

@@ -26,6 +26,10 @@ def _guard(page: Page, access: str) -> Response | None:
     """Who may use the route, and the CSRF check of every state-changing request with a session."""
     request = page.request
     session = page.session
+    if access == "identified" and session is None:
+        return page.redirect("/sign-in", notice=page.notice)
+    if session is not None and session.choosing_organisation and access in ("signed_in", "registering"):
+        return page.redirect("/act-for", next=session.return_path)  # a corporate customer chooses first
     if access == "signed_in" and not page.signed_in:
         if session is not None:  # identified but not registered yet
             return page.redirect("/register")
@@ -55,8 +59,9 @@ def _guard(page: Page, access: str) -> Response | None:
 
 def page_view(blueprint, access: str = "public"):
     """Wrap a handler ``fn(page, **path_params)``: build the Page, enforce ``access`` ("public",
-    "signed_in" or "registering") and CSRF, and map errors to pages in the visitor's language."""
-    if access not in ("public", "signed_in", "registering"):
+    "identified": any session, registered or not; "signed_in"; "registering") and CSRF, and map
+    errors to pages in the visitor's language."""
+    if access not in ("public", "identified", "signed_in", "registering"):
         raise ValueError(access)
 
     def decorate(fn):

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.acting import in_process_authorizations
-from tests.fake_idp import NORDEA_TESTAAJA, ORGANISATION_USER
+from tests.fake_idp import COMPANY_KEYS, NORDEA_TESTAAJA, ORGANISATION_USER
 from tests.integration.test_folder import CUSTOMER_B
 
 ROLES = ("anon", "B", "M", "G", "P", "C", "DY", "DX", "A")  # the owner last: its actions may change the world
@@ -185,7 +185,9 @@ def world(aws, client, monkeypatch):
     monkeypatch.setattr(settings(), "identity_methods", FAKE_PROVIDER_METHODS)
     people = {}
     for role, claims in (("A", NORDEA_TESTAAJA), ("B", CUSTOMER_B), ("M", ORGANISATION_USER)):
-        identity = identity_from_claims(claims)
+        identity = identity_from_claims({k: v for k, v in claims.items() if k not in COMPANY_KEYS}, customer=claims["acr"])
+        if role == "M":  # the company that e-Authorizations lists for her, chosen
+            identity = identity.for_organisation(claims["business_id"], claims["organisation_name"], claims["organisation_roles"])
         profile_id = register(identity, ContactForm(email="x@example.fi", methods=("email",), language="en", consent=True))
         token, session = sessions.create_session(identity, profile_id)
         people[role] = {"sid": token, "csrf": session.csrf_token, "profile_id": profile_id, "name": identity.full_name}
@@ -207,7 +209,7 @@ def world(aws, client, monkeypatch):
     from chalicelib import consent
     from chalicelib.catalogue.store import get_service
 
-    a_session = sessions.person_hash("personal", people["A"]["profile_id"], people["A"]["name"])
+    a_session = sessions.person_hash("personal", people["A"]["profile_id"], identity_from_claims(NORDEA_TESTAAJA).actor_hash)
     consent.accept(a_session, people["A"]["profile_id"], get_service("dental-care"), "fi")
     # G, P and C: A's own person, signed in again, acting for a child, an authorised person and a company
     from chalicelib.authorizations import folders, port

@@ -13,7 +13,8 @@ from tests.fake_idp import NORDEA_TESTAAJA, ORGANISATION_USER, sign_in
 from tests.integration.test_forms import Filler
 
 CUSTOMER_B = {"amr": ["mobile"], "acr": "personal", "given_name": "Åsa", "family_name": "Testare", "national_id": "150376-904V", "loa": "substantial"}
-ORG_1_OTHER = {**ORGANISATION_USER, "given_name": "Kaisa", "family_name": "Kollega", "organisation_roles": ["user"]}
+ORG_1_OTHER = {**ORGANISATION_USER, "given_name": "Kaisa", "family_name": "Kollega", "national_id": "030392-952T",
+               "organisation_roles": ["TJ"]}
 ORG_2 = {**ORGANISATION_USER, "business_id": "9123456-5", "organisation_name": "Esimerkkiyhdistys ry"}
 PDF = b"%PDF-1.4\n" + b"0" * 64
 

@@ -128,13 +128,13 @@ def test_deleting_a_profile_removes_what_it_says_and_keeps_what_it_says(client, 
     assert b.get("/folder").status_code == 200
 
 
-def test_only_an_organisations_main_user_may_delete_it(client, idp):
+def test_only_someone_who_may_sign_for_an_organisation_may_delete_it(client, idp):
     from chalicelib.models.identity import ProfileModel
 
     main = Filler(client, sign_in(client, idp, ORGANISATION_USER))
     colleague = Filler(client, sign_in(client, idp, ORG_1_OTHER, register=False))
     page = colleague.get("/profile/delete").body.decode()
-    assert "Only the organisation's main user can delete its profile" in page
+    assert "Only someone with the right to sign for the organisation can delete its profile" in page
     assert colleague.post("/profile/delete", {"csrf_token": colleague.csrf, "confirm": "yes"}).status_code == 403
     assert ProfileModel.count() == 1
     main.get("/profile/delete")

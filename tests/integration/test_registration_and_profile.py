@@ -103,7 +103,7 @@ def test_the_second_sign_in_goes_straight_in(client, idp):
 def test_two_people_of_one_organisation_share_its_profile(client, idp):
     first = sign_in(client, idp, ORGANISATION_USER)
     second = sign_in(client, idp, {**ORGANISATION_USER, "given_name": "Teppo", "family_name": "Testaaja",
-                                   "organisation_roles": ["user"]}, register=False)
+                                   "national_id": "111175-9532", "organisation_roles": ["TJ"]}, register=False)
     assert "Welcome, Teppo Testaaja" in get(client, "/", second).body.decode()
     assert "Testiyritys Oy" in get(client, "/profile", first).body.decode()
     profiles, identities = profiles_stored()

@@ -19,8 +19,10 @@ from tests.fake_idp import (
 from tests.integration.test_forms import OWNER, URLENCODED, Filler
 
 CUSTOMER_B = {"amr": ["mobile"], "acr": "personal", "given_name": "Åsa", "family_name": "Testare", "national_id": "150376-904V", "loa": "substantial"}
-COLLEAGUE_B = {**ORGANISATION_USER, "given_name": "Matti", "family_name": "Virtanen", "organisation_roles": ["user"]}
-OTHER_ORGANISATION_B = {**ORGANISATION_USER, "given_name": "Olli", "family_name": "Muu", "business_id": "0112038-9",
+COLLEAGUE_B = {**ORGANISATION_USER, "given_name": "Matti", "family_name": "Virtanen", "national_id": "240266-954W",
+               "organisation_roles": ["TJ"]}
+OTHER_ORGANISATION_B = {**ORGANISATION_USER, "given_name": "Olli", "family_name": "Muu", "national_id": "070788-955N",
+                        "business_id": "0112038-9",
                         "organisation_name": "Toinen Oy"}
 
 HEALTH_TEXT = "Hammas särkee yöllä, lääkitys Burana 600"

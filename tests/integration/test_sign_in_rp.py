@@ -47,13 +47,22 @@ def test_a_first_sign_in_leads_to_registration_with_a_fresh_http_only_session(cl
     assert len(cookies_of(response)["sid"]) >= 43  # 256 bits, base64url
 
 
-def test_an_organisation_sign_in_carries_the_business_id(client, idp):
-    idp.next_claims = dict(ORGANISATION_USER)
-    location, binding = start(client, customer="corporate")
+def test_an_organisation_comes_from_e_authorizations_never_from_the_token(client, idp):
+    from tests.fake_idp import browsing, represents
+    from tests.acting import through_choice
+
+    # A token that names an organisation of its own: the claims are not read.
+    idp.next_claims = {**represents(idp, ORGANISATION_USER), "business_id": "0112038-9",
+                       "organisation_name": "Väärä Oy", "organisation_roles": ["NIMKO"]}
+    location, binding = start(client, customer="corporate", next_path="/folder")
     response = callback(client, idp.authorize(location), binding)
+    assert response.headers["Location"] == "/act-for?next=%2Ffolder"  # the company first, then the registration
     sid = cookies_of(response)["sid"]
+    assert client.get("/register", headers={"Cookie": f"sid={sid}"}).headers["Location"] == "/act-for?next=%2Ffolder"
+    chosen = through_choice(*browsing(client, sid), response)
+    assert chosen.headers["Location"] == "/register"
     page = client.get("/register", headers={"Cookie": f"sid={sid}; lang=en"}).body.decode()
-    assert "Testiyritys Oy (0201256-6)" in page
+    assert "Testiyritys Oy (0201256-6)" in page and "Väärä Oy" not in page
 
 
 def rejected(response):
@@ -93,7 +102,7 @@ def test_a_token_with_a_bad_signature_is_refused(client, idp):
         {"national_id": "210281-9989"},  # wrong check character
         {"national_id": None},
         {"amr": ["password"]},
-        {"business_id": "0201256-6", "organisation_name": "Testiyritys Oy"},  # a person's method, an organisation's claims
+        {"amr": ["katso"]},  # an organisation's method for a personal customer's sign-in
         {"loa": "low"},
     ],
 )
