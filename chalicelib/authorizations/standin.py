@@ -1,10 +1,18 @@
 """The bundled development stand-in for Suomi.fi e-Authorizations (local, dev and test stages only).
 
 It answers the web API's calls (``port.py`` names them) from ``dev_principals.json``, which tests and
-developers read: Nordea Testaaja (210281-9988) has two children in custody (one under 15, one 15-17),
-one person who has authorised her, and two companies with different roles. Every ``/service/…``
-call's ``X-AsiointivaltuudetAuthorization`` checksum is verified as the service verifies it, and the
-bearer token must belong to the web API session in the path. The selection screen asks nothing: it
+developers read, keyed by the development provider's test people (chalicelib/devidp/identities.py),
+whichever method they sign in with, a Katso ID included:
+
+- Nordea Testaaja (210281-9988; Katso user ``testiyritys-paakayttaja``): two children in custody (one
+  under 15, one 15-17), one person who has authorised her, and two companies with different roles:
+  Testiyritys Oy 9876543-0 (NIMKO, TJ: may act for it) and Esimerkki Ky 2345678-0 (J: listed, may not);
+- Kaisa Kollega Testaaja (140592-926N; ``testiyritys-kayttaja``): Testiyritys Oy 9876543-0 (TJ);
+- Erkki Esimerkki Yhdistyksinen (030768-9315; ``esimerkkiyhdistys-paakayttaja``): Esimerkkiyhdistys ry
+  9123456-5 (PJ, NIMKO).
+
+Every ``/service/…`` call's ``X-AsiointivaltuudetAuthorization`` checksum is verified as the service
+verifies it, and the bearer token must belong to the web API session in the path. The selection screen asks nothing: it
 returns at once with a code (the portal shows its own choice page).
 
 State lives in the development provider's table (``chalicelib/models/dev_idp.py``), never a

@@ -1,11 +1,18 @@
 """The test identities of the development identity provider: people, their banks, phones and cards,
-and the Katso IDs of organisations. All of it is made up.
+and the Katso IDs of people who act for organisations. All of it is made up.
+
+A Katso ID is the guide's label for the organisation method, but with Suomi.fi e-Authorizations the
+identification is personal: a Katso user is a person with a personal identity code, signs in with
+the same ``sub`` as the same human's bank, mobile or card sign-in, and the ID token says nothing
+about organisations. Which companies the person may represent, and in which roles, is the
+e-Authorizations stand-in's data (``chalicelib/authorizations/dev_principals.json``, keyed by the
+personal identity code), which the portal asks after the sign-in.
 
 Personal identity codes use the individual numbers 900–999, the range that the Digital and Population
 Data Services Agency reserves for temporary and test codes, so that no test code can ever be a real
 person's. They are valid codes for python-stdnum with ``allow_temporary=True``
 (``stdnum.fi.hetu.is_valid(code, allow_temporary=True)``), which is how a relying party must check
-them. Business IDs are valid for ``stdnum.fi.ytunnus`` (check digit computed) and fictitious.
+them.
 """
 from __future__ import annotations
 
@@ -45,23 +52,25 @@ class Person:
 
 
 @dataclass(frozen=True)
-class Organisation:
-    business_id: str
-    name: str
-
-
-@dataclass(frozen=True)
 class KatsoUser:
+    """A Katso ID: a person (names, personal identity code) with a username and a password. No
+    organisation: the companies come from the e-Authorizations stand-in."""
+
     username: str
     given_name: str
     family_name: str
-    organisation: Organisation
-    role: str  # main_user | user
+    national_id: str
     same_person_as: str | None = None  # the key of the personal test identity of the same human
 
     @property
     def name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def key(self) -> str:
+        """The opaque handle of the person (the profile stand-in's ``id``): the personal test
+        identity's key when the same human has one, else the username."""
+        return self.same_person_as or self.username
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,7 @@ PERSONS: tuple[Person, ...] = (
         national_id="210281-9988",
         bank_user_id="123456",
         phone="+358401230001",
-        description="Finnish-speaking adult; also Katso main user of Testiyritys Oy",
+        description="Finnish-speaking adult; also the Katso user testiyritys-paakayttaja",
     ),
     Person(
         key="asa-testare",
@@ -129,14 +138,13 @@ PERSONS: tuple[Person, ...] = (
     ),
 )
 
-TESTIYRITYS = Organisation(business_id="9876543-0", name="Testiyritys Oy")
-ESIMERKKIYHDISTYS = Organisation(business_id="9123456-5", name="Esimerkkiyhdistys ry")
-
+# Each Katso user is a person; the companies they may represent (Testiyritys Oy, Esimerkki Ky,
+# Esimerkkiyhdistys ry) and their roles are in chalicelib/authorizations/dev_principals.json.
 KATSO_USERS: tuple[KatsoUser, ...] = (
-    KatsoUser("testiyritys-paakayttaja", "Portaalia Nordea", "Testaaja", TESTIYRITYS, "main_user",
+    KatsoUser("testiyritys-paakayttaja", "Portaalia Nordea", "Testaaja", "210281-9988",
               same_person_as="nordea-testaaja"),
-    KatsoUser("testiyritys-kayttaja", "Kaisa Kollega", "Testaaja", TESTIYRITYS, "user"),
-    KatsoUser("esimerkkiyhdistys-paakayttaja", "Erkki Esimerkki", "Yhdistyksinen", ESIMERKKIYHDISTYS, "main_user"),
+    KatsoUser("testiyritys-kayttaja", "Kaisa Kollega", "Testaaja", "140592-926N"),
+    KatsoUser("esimerkkiyhdistys-paakayttaja", "Erkki Esimerkki", "Yhdistyksinen", "030768-9315"),
 )
 
 BANKS: tuple[Bank, ...] = (
@@ -171,9 +179,11 @@ def subject(subject_key: str) -> str:
     return digest.hexdigest()
 
 
-def person_by_subject(sub: str) -> Person | None:
-    """The test person whose personal ``sub`` this is (the profile service's lookup)."""
-    return next((p for p in PERSONS if hmac.compare_digest(subject(f"person:{p.national_id}"), sub)), None)
+def person_by_subject(sub: str) -> Person | KatsoUser | None:
+    """The test person whose personal ``sub`` this is (the profile service's lookup): a personal
+    test identity, or a Katso user who has none (a Katso user's ``sub`` is their personal one)."""
+    people: tuple[Person | KatsoUser, ...] = PERSONS + tuple(u for u in KATSO_USERS if u.same_person_as is None)
+    return next((p for p in people if hmac.compare_digest(subject(f"person:{p.national_id}"), sub)), None)
 
 
 def personal_identification(found: Person, method: str) -> Identification:
@@ -196,15 +206,15 @@ def katso_identification(user: KatsoUser) -> Identification:
     return Identification(
         method="katso",
         acr="corporate",
-        # A Katso ID is its own identity: its sub differs from the same human's personal one.
-        subject_key=f"katso:{user.username}",
+        # With e-Authorizations the identification is personal: the person's sub, the same as the
+        # same human's bank, mobile or card sign-in. No organisation claims: the portal asks the
+        # e-Authorizations port which companies the person may represent. No personal identity code
+        # either: as for the personal methods, it is read from the profile service.
+        subject_key=f"person:{user.national_id}",
         claims={
             "given_name": user.given_name,
             "family_name": user.family_name,
             "name": user.name,
-            "business_id": user.organisation.business_id,
-            "organisation_name": user.organisation.name,
-            "organisation_roles": [user.role],
         },
     )
 

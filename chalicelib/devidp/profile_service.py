@@ -6,7 +6,8 @@ token's ``sub``; its ``verifiedPersonalInformation`` (``firstName``, ``lastName`
 ``nationalIdentificationNumber``, ``municipalityOfResidence``) is released only when the token's
 ``loa`` is ``substantial`` or ``high``; otherwise the field is null with a GraphQL error
 ``PERMISSION_DENIED_ERROR``. The token must be this provider's API token for ``profile-api`` (the
-UMA grant of chalicelib/devidp/tokens.py). Corporate (Katso) identities have no profile.
+UMA grant of chalicelib/devidp/tokens.py). A Katso sign-in is a person's (its ``sub`` is the
+person's), so Katso users have profiles too.
 
 GraphQL here is the subset the portal sends: one query operation, nested field selections, no
 arguments, variables or fragments; a field the schema does not have is a GraphQL error, as in

@@ -152,7 +152,8 @@ def _sign(claims: dict) -> str:
 
 def id_token(grant: dict, client_id: str, access_token: str) -> str:
     """The ID token in the City broker's vocabulary (docs/identity-provider.md): amr a string, loa,
-    sid; the names; organisations' claims; never the personal identity code."""
+    sid; the names; never the personal identity code, never an organisation (a Katso sign-in is a
+    person's: the companies come from e-Authorizations)."""
     now = int(clock.utcnow().timestamp())
     digest = hashlib.sha256(access_token.encode("ascii")).digest()
     claims = {
@@ -285,7 +286,6 @@ def discovery() -> dict:
         "claims_supported": [
             "iss", "aud", "sub", "iat", "exp", "auth_time", "nonce", "sid", "amr", "loa", "at_hash",
             "given_name", "family_name", "name",
-            "business_id", "organisation_name", "organisation_roles",
         ],
         "acr_values_supported": ["personal", "corporate"],
         "ui_locales_supported": ["fi", "sv", "en"],

@@ -198,7 +198,7 @@ def _start(page: Page, interaction: Interaction) -> Response:
     if interaction.code:
         return _success(page, interaction)
     if interaction.acr == "corporate":
-        return _screen(page, interaction, "devidp/katso.html", username="")
+        return _katso_screen(page, interaction)
     return _screen(page, interaction, "devidp/start.html")
 
 
@@ -397,10 +397,23 @@ def certificate_card(page):
 # Katso ID (corporate customers) --------------------------------------------------------------
 
 
+def _katso_companies() -> dict[str, list[dict]]:
+    """Each Katso user's companies and roles in the e-Authorizations stand-in (for the test data):
+    a Katso sign-in identifies the person; the portal then asks e-Authorizations for the companies."""
+    from chalicelib.authorizations.standin import delegate_data
+
+    return {user.username: delegate_data(user.national_id)["companies"] for user in identities.KATSO_USERS}
+
+
+def _katso_screen(page, interaction, *, status=200, errors=None, username=""):
+    return _screen(page, interaction, "devidp/katso.html", status=status, errors=errors or {}, username=username,
+                   katso_companies=_katso_companies())
+
+
 def _katso(page, interaction, *, status=200, errors=None, username=""):
     if interaction.code or interaction.acr != "corporate":
         return _start(page, interaction)
-    return _screen(page, interaction, "devidp/katso.html", status=status, errors=errors or {}, username=username)
+    return _katso_screen(page, interaction, status=status, errors=errors, username=username)
 
 
 @bp.route("/katso", methods=["GET"])

@@ -211,9 +211,11 @@ def test_discovery_describes_the_provider(client):
     assert doc["scopes_supported"] == ["openid", "profile"]
     assert doc["acr_values_supported"] == ["personal", "corporate"]
     assert doc["ui_locales_supported"] == ["fi", "sv", "en"]
-    for claim in ("sub", "nonce", "sid", "amr", "loa", "given_name", "business_id", "organisation_roles"):
+    for claim in ("sub", "nonce", "sid", "amr", "loa", "given_name"):
         assert claim in doc["claims_supported"]
     assert "national_id" not in doc["claims_supported"]  # the profile service has it (docs/identity-provider.md)
+    # Organisations come from e-Authorizations, never from the identification.
+    assert not {"business_id", "organisation_name", "organisation_roles"} & set(doc["claims_supported"])
     assert doc["grant_types_supported"] == ["authorization_code", "urn:ietf:params:oauth:grant-type:uma-ticket"]
 
 
@@ -422,29 +424,52 @@ def katso(client, username, password="katso1234"):
     return flow, flow.post("/katso", action="ok", username=username, password=password)
 
 
-def test_two_people_of_one_organisation_get_the_same_business_id(client):
+ORGANISATION_CLAIMS = {"business_id", "organisation_name", "organisation_roles"}
+
+
+def test_a_katso_sign_in_identifies_the_person_with_their_personal_sub(client):
+    """With e-Authorizations, identification is personal: the Katso user's token is a person's, with
+    the sub of the same human's bank sign-in, and no organisation (the portal asks e-Authorizations)."""
     main_flow, main = katso(client, "testiyritys-paakayttaja")
     main_claims = tokens_for(main_flow, main)
+    bank_flow, response = identify_with_bank(client)  # Nordea Testaaja, the same human
+    assert main_claims["sub"] == tokens_for(bank_flow, response)["sub"]
     user_flow, user = katso(client, "Testiyritys-Kayttaja")
     user_claims = tokens_for(user_flow, user)
-    assert main_claims["business_id"] == user_claims["business_id"] == "9876543-0"
-    assert main_claims["organisation_name"] == user_claims["organisation_name"] == "Testiyritys Oy"
-    assert main_claims["organisation_roles"] == ["main_user"]
-    assert user_claims["organisation_roles"] == ["user"]
     assert main_claims["sub"] != user_claims["sub"]
     for claims in (main_claims, user_claims):
         assert claims["amr"] == "katso" and claims["loa"] == "substantial" and "acr" not in claims
-        assert "national_id" not in claims
-    assert profile_code(user_flow) is None  # an organisation identification has no personal profile
-    # Nordea Testaaja acts for Testiyritys Oy.
+        assert not ORGANISATION_CLAIMS & set(claims) and "national_id" not in claims
+        assert claims["sid"] and claims["given_name"] and claims["family_name"]
     assert main_claims["name"] == "Portaalia Nordea Testaaja"
+    assert (user_claims["given_name"], user_claims["family_name"], user_claims["name"]) == (
+        "Kaisa Kollega", "Testaaja", "Kaisa Kollega Testaaja")
+    # The profile service knows them as people: the personal identity code is read from there.
+    assert profile_code(main_flow) == "210281-9988"
+    assert profile_code(user_flow) == "140592-926N"
 
 
-def test_the_second_organisation(client):
+def test_the_profile_service_answers_for_a_katso_user(client):
     flow, response = katso(client, "esimerkkiyhdistys-paakayttaja")
     claims = tokens_for(flow, response)
-    assert claims["business_id"] == "9123456-5" and claims["organisation_name"] == "Esimerkkiyhdistys ry"
-    assert claims["organisation_roles"] == ["main_user"]
+    assert not ORGANISATION_CLAIMS & set(claims) and claims["name"] == "Erkki Esimerkki Yhdistyksinen"
+    token = json.loads(api_token(client, flow.access_token).body)["access_token"]
+    status, body = _graphql(client, "{ myProfile { id verifiedPersonalInformation "
+                                    "{ firstName lastName givenName nationalIdentificationNumber } } }", token)
+    assert status == 200 and "errors" not in body
+    assert body["data"]["myProfile"]["verifiedPersonalInformation"] == {
+        "firstName": "Erkki Esimerkki", "lastName": "Yhdistyksinen", "givenName": "Erkki",
+        "nationalIdentificationNumber": "030768-9315"}
+    assert "030768" not in body["data"]["myProfile"]["id"]
+
+
+def test_the_katso_screen_lists_the_users_and_their_companies_from_e_authorizations(client):
+    flow = Flow(client, acr_values="corporate")
+    page = text(flow.authorize())
+    for shown in ("testiyritys-kayttaja", "Kaisa Kollega Testaaja", "140592-926N", "Testiyritys Oy 9876543-0 (TJ)",
+                  "esimerkkiyhdistys-paakayttaja", "030768-9315", "Esimerkkiyhdistys ry 9123456-5 (PJ, NIMKO)",
+                  "210281-9988", "Testiyritys Oy 9876543-0 (NIMKO, TJ); Esimerkki Ky 2345678-0 (J)"):
+        assert shown in page, shown
 
 
 def test_wrong_katso_password(client):

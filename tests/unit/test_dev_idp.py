@@ -51,23 +51,37 @@ def request_params(**overrides) -> dict:
 def test_personal_identity_codes_are_valid_test_codes():
     codes = [p.national_id for p in identities.PERSONS]
     assert "210281-9988" in codes and len(set(codes)) == len(codes) >= 3
-    for code in codes:
+    katso_codes = [u.national_id for u in identities.KATSO_USERS]
+    assert len(set(katso_codes)) == len(katso_codes) == 3
+    for code in codes + katso_codes:
         assert hetu.is_valid(code, allow_temporary=True), code
         assert 900 <= int(code[7:10]) <= 999  # the test range: never a real person's code
 
 
-def test_business_ids_are_valid_and_organisations_have_the_people_tests_need():
-    organisations = {u.organisation for u in identities.KATSO_USERS}
-    assert len(organisations) >= 2
-    for organisation in organisations:
-        assert ytunnus.is_valid(organisation.business_id), organisation
-    first = [u for u in identities.KATSO_USERS if u.organisation == identities.TESTIYRITYS]
-    assert sorted(u.role for u in first) == ["main_user", "user"]
-    second = [u for u in identities.KATSO_USERS if u.organisation == identities.ESIMERKKIYHDISTYS]
-    assert [u.role for u in second] == ["main_user"]
+def test_katso_users_are_people_and_their_companies_are_in_e_authorizations():
     nordea = identities.person("nordea-testaaja")
     acting = next(u for u in identities.KATSO_USERS if u.same_person_as == "nordea-testaaja")
-    assert (acting.given_name, acting.family_name) == (nordea.given_name, nordea.family_name)
+    assert acting.username == "testiyritys-paakayttaja"
+    assert (acting.given_name, acting.family_name, acting.national_id) == (
+        nordea.given_name, nordea.family_name, nordea.national_id)
+    personal_codes = {p.national_id for p in identities.PERSONS}
+    for user in identities.KATSO_USERS:
+        assert not hasattr(user, "organisation") and not hasattr(user, "role")
+        # A Katso user without a personal test identity has a code of their own, nobody else's.
+        assert (user.national_id in personal_codes) == (user.same_person_as is not None), user
+    # The companies and roles come from the e-Authorizations stand-in's data (YPA organizationRoles).
+    from chalicelib.authorizations.standin import delegate_data
+
+    companies = {u.username: [(c["identifier"], c["name"], c["roles"]) for c in delegate_data(u.national_id)["companies"]]
+                 for u in identities.KATSO_USERS}
+    assert companies == {
+        "testiyritys-paakayttaja": [("9876543-0", "Testiyritys Oy", ["NIMKO", "TJ"]), ("2345678-0", "Esimerkki Ky", ["J"])],
+        "testiyritys-kayttaja": [("9876543-0", "Testiyritys Oy", ["TJ"])],
+        "esimerkkiyhdistys-paakayttaja": [("9123456-5", "Esimerkkiyhdistys ry", ["PJ", "NIMKO"])],
+    }
+    for listed in companies.values():
+        for business_id, _, _ in listed:
+            assert ytunnus.is_valid(business_id), business_id
 
 
 def test_every_person_has_a_distinct_user_id_phone_and_valid_mobile_number():
@@ -86,10 +100,20 @@ def test_sub_is_stable_opaque_and_keyed():
     assert nordea.national_id not in by_bank.sub and "210281" not in by_bank.sub
     assert by_bank.sub != hashlib.sha256(nordea.national_id.encode()).hexdigest()
     katso = identities.katso_identification(identities.KATSO_USERS[0])
-    assert katso.sub != by_bank.sub
+    # With e-Authorizations the Katso identification is personal: the same human, the same sub.
+    assert katso.sub == by_bank.sub and katso.acr == "corporate"
     assert "national_id" not in katso.claims and "national_id" not in by_bank.claims
-    assert identities.person_by_subject(by_bank.sub) == nordea and identities.person_by_subject(katso.sub) is None
+    assert identities.person_by_subject(by_bank.sub) == nordea and identities.person_by_subject(katso.sub) == nordea
     assert (by_bank.amr, by_mobile.amr, katso.amr) == ("suomi_fi", "suomi_fi", "katso")  # the broker's words
+
+
+def test_katso_users_without_a_personal_identity_are_found_by_their_sub():
+    for username, code in (("testiyritys-kayttaja", "140592-926N"), ("esimerkkiyhdistys-paakayttaja", "030768-9315")):
+        found = identities.identify_with_katso(username, "katso1234")
+        assert found.sub == identities.subject(f"person:{code}") and code not in found.sub
+        person = identities.person_by_subject(found.sub)
+        assert person.national_id == code and person.name == found.claims["name"] and person.key == username
+        assert set(found.claims) == {"given_name", "family_name", "name"}  # no organisation, no code
 
 
 def test_bank_codes_are_checked():
@@ -113,7 +137,7 @@ def test_card_and_katso_are_checked():
     with pytest.raises(Invalid) as none:
         identities.identify_with_card("", "")
     assert set(none.value.errors) == {"certificate", "pin"}
-    assert identities.identify_with_katso("TESTIYRITYS-KAYTTAJA", "katso1234").claims["organisation_roles"] == ["user"]
+    assert identities.identify_with_katso("TESTIYRITYS-KAYTTAJA", "katso1234").claims["name"] == "Kaisa Kollega Testaaja"
     with pytest.raises(Invalid):
         identities.identify_with_katso("testiyritys-kayttaja", "KATSO1234")
 
@@ -281,7 +305,8 @@ def test_code_exchange_without_http(aws):
     assert jwt.get_unverified_header(answer["id_token"])["kid"] == key.kid
     claims = jwt.decode(answer["id_token"], key.private_key.public_key(), algorithms=["RS256"],
                         audience="city-eservices-portal", issuer=settings().oidc_issuer)
-    assert claims["business_id"] == "9876543-0" and claims["organisation_roles"] == ["main_user"]
+    assert not {"business_id", "organisation_name", "organisation_roles"} & set(claims)
+    assert claims["sub"] == identities.subject("person:210281-9988") and claims["name"] == "Portaalia Nordea Testaaja"
     assert claims["amr"] == "katso" and claims["loa"] == "substantial" and claims["nonce"] == "nn" and claims["sid"]
     access = tokens.verify(answer["access_token"])  # a signed JWT, as Keycloak's
     assert access["sub"] == claims["sub"] and access["loa"] == "substantial" and access["azp"] == "city-eservices-portal"
