@@ -55,9 +55,11 @@ def through_choice(get, post, response, principal: str = "self"):
     raise AssertionError("the choice step did not end")
 
 
-def landing(path: str, **params) -> str:
+def landing(path: str, customer: str = "personal", **params) -> str:
     """Where a sign-in sends a person: first whom to act for (issue 17), with the return page as
-    ``next`` (a corporate customer: which company)."""
+    ``next``; a corporate customer, once the company is chosen (``through_choice``), to the page."""
     from urllib.parse import urlencode
 
-    return "/act-for?" + urlencode({"next": path, **params})
+    if customer == "personal":
+        return "/act-for?" + urlencode({"next": path, **params})
+    return path + ("?" + urlencode(params) if params else "")
