@@ -198,15 +198,17 @@ def portal(served):
 
 
 @pytest.fixture
-def openid_provider(monkeypatch, aws):
+def openid_provider(monkeypatch, aws, client):
     """A factory: ``openid_provider(**options)`` starts an independent OpenID provider (npm
     ``oidc-provider``, tests/oidc_provider/) configured for this test, and points the portal at it
     (issuer, client id and secret, client authentication method; real HTTP). Options:
     tests/oidc_provider/harness.py ``start``. Every provider started is stopped after the test."""
     from chalicelib.config import settings
     from chalicelib.identity import http, oidc
+    from tests.acting import in_process_authorizations
     from tests.oidc_provider import harness
 
+    in_process_authorizations(monkeypatch, client)  # a corporate customer's company comes from there
     started = []
     where = harness.workdir()
 

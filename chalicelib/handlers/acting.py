@@ -106,10 +106,6 @@ def _represent(page, principal, next_path: str):
     return page.redirect(next_path)
 
 
-def _organisations(page) -> list:
-    return [c for c in page.session.principal_choices or [] if c.kind == "organisation"]
-
-
 def _render_choices(page, choices, next_path: str, *, status: int = 200, errors: dict | None = None):
     current = page.session.principal
     return page.render(
@@ -143,10 +139,9 @@ def choose(page):
             log.error("e-Authorizations unavailable: %s", down)
             return _unavailable(page, next_path)
     if _corporate(page):
-        companies = _organisations(page)
-        if len(companies) == 1 and companies[0].allowed:
-            return _represent(page, companies[0], next_path)
-        return _render_choices(page, companies, next_path)
+        if len(choices) == 1 and choices[0].allowed:  # YPA lists companies only
+            return _represent(page, choices[0], next_path)
+        return _render_choices(page, choices, next_path)
     if not choices and page.request.query.get("change") != "1":
         return page.redirect(next_path, notice=page.request.query.get("notice"))
     return _render_choices(page, choices, next_path)
@@ -194,7 +189,7 @@ def chosen(page):
     ref = fields.get("principal") or ""
     if ref == "self" and not _corporate(page):
         return _finish_choice(page, _self(page), next_path, notice)
-    choices = _organisations(page) if _corporate(page) else page.session.principal_choices or []
+    choices = page.session.principal_choices or []
     principal = next((c for c in choices if c.ref == ref), None)
     if principal is None:
         return _render_choices(page, choices, next_path, status=400,

@@ -217,13 +217,19 @@ def sign_in_with_bank_codes(page, portal: str, user_id: str = "123456", email: s
 
 
 def sign_in_with_katso(page, portal: str, username: str, email: str = "toimisto@testiyritys.example",
-                       language: str = "fi") -> None:
+                       language: str = "fi", company: str = "Testiyritys Oy") -> None:
+    """The Katso ID identifies a person; the company comes from e-Authorizations' stand-in: chosen
+    on the portal's page when it lists more than one (Nordea Testaaja), else without asking."""
     page.goto(f"{portal}/sign-in?lang=en")
     click_and_wait(page, page.get_by_role("link", name="Sign in as a corporate customer"))
     page.locator("#username").fill(username)
     page.locator("#password").fill("katso1234")
     click_and_wait(page, page.locator("button[name=action][value=ok]"))
     continue_to_the_service(page)
+    if "/act-for" in page.url:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Which company do you act for?")
+        page.locator("label", has_text=company).click()
+        click_and_wait(page, page.get_by_role("button", name="Continue"))
     register_if_asked(page, email, language)
 
 

@@ -339,3 +339,108 @@ def test_a_child_who_comes_of_age_is_no_longer_in_custody():
     assert may_act_in(teemu, health_care=True, today=date(2024, 12, 31))
     assert not may_act_in(teemu, health_care=True, today=date(2026, 12, 6))
     assert may_act_in(teemu, health_care=False, today=date(2026, 12, 6))
+
+
+# --- corporate customers: the company from e-Authorizations (YPA), never from the token ----------
+NORDEA_CORPORATE = {**NORDEA_TESTAAJA, "amr": ["katso"], "acr": "corporate"}  # Testiyritys Oy + Esimerkki Ky
+KAISA = {"amr": ["katso"], "acr": "corporate", "given_name": "Kaisa Kollega", "family_name": "Testaaja",
+         "national_id": "140592-926N", "loa": "substantial"}  # Testiyritys Oy, TJ: may act, may not delete
+NOBODYS = {**CUSTOMER_B, "amr": ["katso"], "acr": "corporate"}  # e-Authorizations lists no company
+
+
+def corporate_identification(client, idp, claims, next_path="/folder"):
+    """A corporate sign-in up to the callback: (sid, the callback's answer)."""
+    from tests.fake_idp import _set_cookies
+
+    idp.next_claims = dict(claims)
+    started = client.get(f"/sign-in/start?{urlencode({'customer': 'corporate', 'next': next_path})}")
+    binding = _set_cookies(started)["signin"]
+    answer = client.get(f"/auth/callback?{urlencode(idp.authorize(started.headers['Location']))}",
+                        headers={"Cookie": f"signin={binding}"})
+    return _set_cookies(answer)["sid"], answer
+
+
+def post_choice(client, sid, html, ref, next_path="/folder"):
+    return client.post("/act-for", headers={"Cookie": f"sid={sid}; lang=en", "Content-Type": "application/x-www-form-urlencoded"},
+                       body=urlencode({"csrf_token": csrf_of(html), "principal": ref, "next": next_path}))
+
+
+def test_a_corporate_customer_chooses_among_the_companies_before_registering(client, idp, authz):
+    from chalicelib.authorizations import identifier_hash
+    from chalicelib.models.identity import ProfileModel
+
+    sid, answer = corporate_identification(client, idp, NORDEA_CORPORATE)
+    assert answer.headers["Location"] == "/act-for?next=%2Ffolder"
+    # Nothing else until a company is chosen: every page that needs a session sends the person back.
+    for path in ("/folder", "/register", "/profile"):
+        assert get(client, sid, path).headers["Location"] == "/act-for?next=%2Ffolder"
+    page, _ = follow(client, sid, "/act-for?next=%2Ffolder")
+    html = page.body.decode()
+    assert page.status_code == 200 and "Which company do you act for?" in html
+    assert [c[1] for c in authz.calls if "/service/" in c[1]][0].startswith("/dev-authorizations/service/ypa/")  # YPA only
+    assert 'value="self"' not in html and "Tiina Testaaja" not in html  # no self, no persons
+    allowed, refused = identifier_hash("organisation", "9876543-0")[:24], identifier_hash("organisation", "2345678-0")[:24]
+    assert f'value="{allowed}"' in html and f'value="{refused}"' not in html
+    assert "Esimerkki Ky (Business ID 2345678-0): your roles in it do not allow acting for it" in html
+    assert post_choice(client, sid, html, "self").status_code == 400
+    assert post_choice(client, sid, html, refused).status_code == 403
+    assert ProfileModel.count() == 0
+    chosen = post_choice(client, sid, html, allowed)
+    assert chosen.status_code == 303 and chosen.headers["Location"] == "/register"
+    register = get(client, sid, "/register").body.decode()
+    assert "Testiyritys Oy (9876543-0)" in register
+    done = client.post("/register", headers={"Cookie": f"sid={sid}; lang=en", "Content-Type": "application/x-www-form-urlencoded"},
+                       body=urlencode({"email": "yritys@example.fi", "methods": "email", "language": "en", "consent": "yes",
+                                       "csrf_token": csrf_of(register)}))
+    assert done.headers["Location"] == "/folder?notice=registered"
+    (profile,) = ProfileModel.scan()  # scan-ok: test inspection
+    assert profile.kind == "organisation" and profile.business_id == "9876543-0"
+    assert profile.personal_identity_code is None  # the acting person's code is not the company's
+    home = get(client, sid, "/").body.decode()
+    assert "You are acting for Testiyritys Oy (Business ID 9876543-0)." in home
+
+
+def test_a_colleague_with_one_company_reaches_the_shared_folder_without_a_choice(client, idp, authz):
+    sid, _ = corporate_identification(client, idp, NORDEA_CORPORATE)
+    page, _ = follow(client, sid, "/act-for?next=%2Ffolder")
+    from chalicelib.authorizations import identifier_hash
+
+    post_choice(client, sid, page.body.decode(), identifier_hash("organisation", "9876543-0")[:24])
+    register = get(client, sid, "/register").body.decode()
+    client.post("/register", headers={"Cookie": f"sid={sid}", "Content-Type": "application/x-www-form-urlencoded"},
+                body=urlencode({"email": "yritys@example.fi", "methods": "email", "language": "en", "consent": "yes",
+                                "csrf_token": csrf_of(register)}))
+    kaisa, answer = corporate_identification(client, idp, KAISA)
+    reached, path = follow(client, kaisa, answer.headers["Location"])
+    assert path == "/folder" and reached.status_code == 200  # one company: chosen without asking
+    assert "You are acting for Testiyritys Oy (Business ID 9876543-0)." in get(client, kaisa, "/").body.decode()
+    from chalicelib.models.identity import ProfileModel
+
+    assert ProfileModel.count() == 1  # the same organisation profile
+    # Her roles (TJ) let her act for the company, not delete its profile (NIMKO, ELI, YHM may).
+    assert "Only someone with the right to sign for the organisation" in get(client, kaisa, "/profile/delete").body.decode()
+    assert "Only someone with the right to sign" not in get(client, sid, "/profile/delete").body.decode()
+
+
+def test_a_corporate_customer_without_companies_is_told_so_and_registers_nothing(client, idp, authz):
+    from chalicelib.models.identity import ProfileModel
+
+    sid, answer = corporate_identification(client, idp, NOBODYS)
+    page, _ = follow(client, sid, answer.headers["Location"])
+    html = page.body.decode()
+    assert page.status_code == 200 and "lists no company or organisation that you may act for" in html
+    assert 'action="/act-for"' not in html and 'action="/sign-out"' in html
+    assert ProfileModel.count() == 0
+    assert get(client, sid, "/folder").headers["Location"] == "/act-for?next=%2Ffolder"
+
+
+def test_a_corporate_customer_when_the_service_is_down_gets_no_self_to_continue_as(client, idp, authz):
+    authz.down = True
+    sid, answer = corporate_identification(client, idp, NORDEA_CORPORATE)
+    page, _ = follow(client, sid, answer.headers["Location"])
+    html = page.body.decode()
+    assert page.status_code == 503 and "Suomi.fi e-Authorizations is not available" in html
+    assert "Continue for myself" not in html and 'action="/sign-out"' in html
+    forged = post_choice(client, sid, html, "self")
+    assert forged.status_code == 400  # nothing listed, nothing chosen
+    assert get(client, sid, "/folder").headers["Location"] == "/act-for?next=%2Ffolder"

@@ -11,10 +11,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from tests.fake_idp import NORDEA_TESTAAJA, ORGANISATION_USER, csrf_of
+from tests.acting import through_choice
+from tests.fake_idp import NORDEA_TESTAAJA, browsing, csrf_of
 from tests.oidc_provider.harness import LOGIN_FORM, Answer, _set_cookies, callback
 
-ACCOUNTS = {"user-1": dict(NORDEA_TESTAAJA), "org-1": dict(ORGANISATION_USER)}
+# org-1: a corporate customer, Kaisa Kollega Testaaja, whose company (Testiyritys Oy) the
+# e-Authorizations stand-in lists (chalicelib/authorizations/dev_principals.json).
+KAISA = {"amr": ["katso"], "given_name": "Kaisa Kollega", "family_name": "Testaaja", "national_id": "140592-926N",
+         "loa": "substantial"}
+ACCOUNTS = {"user-1": dict(NORDEA_TESTAAJA), "org-1": KAISA}
 SPECIAL_SECRET = "a+b/c:d%e f=g&h"
 
 
@@ -39,8 +44,9 @@ def test_a_personal_sign_in_with_each_algorithm(client, openid_provider, alg):
 
 def test_an_organisation_sign_in(client, openid_provider):
     op = openid_provider(accounts=ACCOUNTS)
-    sid, _ = sign_in(client, op, op.browser(), "org-1", "corporate")
-    assert "Testiyritys Oy (0201256-6)" in client.get("/register", headers={"Cookie": f"sid={sid}; lang=en"}).body.decode()
+    sid, answer = sign_in(client, op, op.browser(), "org-1", "corporate")
+    assert through_choice(*browsing(client, sid), answer).headers["Location"] == "/register"
+    assert "Testiyritys Oy (9876543-0)" in client.get("/register", headers={"Cookie": f"sid={sid}; lang=en"}).body.decode()
 
 
 def test_a_rotated_signing_key_is_fetched_by_its_kid(client, openid_provider):

@@ -16,9 +16,9 @@ from tests.oidc_provider.harness import _set_cookies
 HETU = "210281-9988"
 HELSINKI_PERSON = {"given_name": "Portaalia Nordea", "family_name": "Testaaja", "email": "nordea@example.fi",
                    "amr": ["suomi_fi"], "loa": "substantial"}
-HELSINKI_ORGANISATION = {"given_name": "Kaisa", "family_name": "Testaaja", "amr": ["katso"], "loa": "substantial",
-                         "business_id": "9876543-0", "organisation_name": "Testiyritys Oy",
-                         "organisation_roles": ["user"]}
+# Kaisa Kollega Testaaja: e-Authorizations' stand-in lists Testiyritys Oy for her (dev_principals.json).
+KAISA = "140592-926N"
+HELSINKI_ORGANISATION = {"given_name": "Kaisa Kollega", "family_name": "Testaaja", "amr": ["katso"], "loa": "substantial"}
 
 
 def configure(monkeypatch, **values):
@@ -29,9 +29,14 @@ def configure(monkeypatch, **values):
 
 
 def registered_as(client, op, sub, customer="personal"):
+    from tests.acting import through_choice
+    from tests.fake_idp import browsing
+
     answer = op.sign_in(client, op.browser(), sub, customer=customer)
-    assert answer.status_code == 303 and answer.headers["Location"] == "/register", answer.body.decode()[:2000]
     sid = _set_cookies(answer)["sid"]
+    if customer == "corporate":  # the company from e-Authorizations (its stand-in, in process) first
+        answer = through_choice(*browsing(client, sid), answer)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/register", answer.body.decode()[:2000]
     return client.get("/register", headers={"Cookie": f"sid={sid}; lang=en"}).body.decode()
 
 
@@ -107,10 +112,19 @@ def test_helsinki_person_with_a_configured_code_claim(client, openid_provider, m
 
 
 def test_helsinki_organisation(client, openid_provider, monkeypatch):
+    """A corporate customer: the person's code from the profile service, the company from e-Authorizations."""
+    from chalicelib.identity import profile_service
+
     op = openid_provider(accounts={"o-1": HELSINKI_ORGANISATION})
-    configure(monkeypatch)
-    page = registered_as(client, op, "o-1", "corporate")
-    assert "Testiyritys Oy (9876543-0)" in page
+    exchange = Exchange(op, {"o-1": KAISA})
+    try:
+        configure(monkeypatch, profile_api_token_url=f"{exchange.base}/token", profile_api_url=f"{exchange.base}/graphql")
+        monkeypatch.setattr(profile_service, "transport", profile_service.urllib_transport)
+        page = registered_as(client, op, "o-1", "corporate")
+        assert "Testiyritys Oy (9876543-0)" in page
+        assert exchange.calls == ["/token", "/graphql"]
+    finally:
+        exchange.stop()
 
 
 def test_helsinki_below_the_minimum_is_refused_with_its_page(client, openid_provider, monkeypatch):
@@ -140,8 +154,7 @@ def test_suomifi_oidc_below_substantial_is_refused(client, openid_provider, monk
 
 GENERIC = {
     "identity_preset": "generic", "identity_claim_personal_identity_code": "pic", "identity_claim_method": "amr",
-    "identity_claim_loa": "level", "identity_claim_business_id": "ytunnus", "identity_claim_organisation_name": "yritys",
-    "identity_claim_organisation_roles": "", "identity_methods": '{"pwd": "bank", "org": "organisation"}',
+    "identity_claim_loa": "level", "identity_methods": '{"pwd": "bank", "org": "organisation"}',
     "identity_loa_values": '{"2": "substantial", "3": "high"}', "oidc_scope": "openid profile extra",
 }
 
@@ -153,10 +166,9 @@ GENERIC = {
 def test_generic_person_and_organisation(client, openid_provider, monkeypatch, sub, customer, expected):
     accounts = {
         "g-person": {"given_name": "Portaalia", "family_name": "Testaaja", "amr": ["pwd"], "pic": HETU, "level": "2"},
-        "g-org": {"given_name": "Kaisa", "family_name": "Testaaja", "amr": ["org"], "level": "3",
-                  "ytunnus": "9876543-0", "yritys": "Testiyritys Oy"},
+        "g-org": {"given_name": "Kaisa", "family_name": "Testaaja", "amr": ["org"], "pic": KAISA, "level": "3"},
     }
-    op = openid_provider(accounts=accounts, scopes={"extra": ["pic", "level", "ytunnus", "yritys"]})
+    op = openid_provider(accounts=accounts, scopes={"extra": ["pic", "level"]})
     configure(monkeypatch, **GENERIC)
     assert expected in registered_as(client, op, sub, customer)
 

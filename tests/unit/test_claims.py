@@ -47,9 +47,10 @@ def profile(monkeypatch):
 
 HELSINKI_PERSON = {"sub": "s1", "given_name": "Portaalia Nordea", "family_name": "Testaaja", "email": "a@example.fi",
                    "sid": "x", "amr": "suomi_fi", "loa": "substantial"}
-HELSINKI_ORGANISATION = {"sub": "s2", "given_name": "Kaisa", "family_name": "Testaaja", "amr": "katso",
+# A Katso ID sign-in of the development provider: a person (organisation claims, if any, are not read).
+HELSINKI_ORGANISATION = {"sub": "s2", "given_name": "Portaalia Nordea", "family_name": "Testaaja", "amr": "katso",
                          "loa": "substantial", "business_id": "9876543-0", "organisation_name": "Testiyritys Oy",
-                         "organisation_roles": ["user"]}
+                         "organisation_roles": ["TJ"]}
 
 
 # --- helsinki (the default) -----------------------------------------------------------------------
@@ -75,26 +76,30 @@ def test_an_unknown_missing_or_malformed_method_is_refused(profile, amr):
     assert refused.value.reason == "invalid-identity" and profile["calls"] == []
 
 
-def test_helsinki_organisation(profile):
-    identity = identity_from_claims(HELSINKI_ORGANISATION, access_token="at")
+def test_a_corporate_sign_in_identifies_a_person_and_reads_no_organisation_claim(profile):
+    identity = identity_from_claims(HELSINKI_ORGANISATION, customer="corporate", access_token="at")
     assert identity.customer == "corporate" and identity.method == "organisation"
-    assert (identity.business_id, identity.organisation_name, identity.roles) == ("9876543-0", "Testiyritys Oy", ("user",))
-    assert identity.personal_identity_code is None and profile["calls"] == []  # an organisation has no profile lookup
+    assert identity.personal_identity_code == HETU and profile["calls"] == ["at"]  # the person's code
+    assert (identity.business_id, identity.organisation_name, identity.roles) == (None, None, ())
+    assert not identity.organisation_chosen
+    with pytest.raises(ValueError):
+        identity.identity_hash  # no profile to find before the company is chosen (from e-Authorizations)
+    chosen = identity.for_organisation("9876543-0", "Testiyritys Oy", ("NIMKO",))
+    assert chosen.organisation_chosen and chosen.roles == ("NIMKO",) and chosen.personal_identity_code == HETU
+    assert chosen.actor_hash == identity.actor_hash != chosen.identity_hash  # the person acts; the company's profile
+    person = identity_from_claims(HELSINKI_PERSON, access_token="at")
+    assert person.identity_hash == person.actor_hash == identity.actor_hash  # one human, one actor
 
 
-@pytest.mark.parametrize("changes", [
-    {"amr": "suomi_fi"},  # organisation claims with a person's method
-    {"business_id": None},  # the organisation method without a Business ID
-    {"business_id": "9876543-1"},  # wrong check digit
-    {"business_id": 98765430},
-    {"organisation_name": None},
-    {"organisation_roles": "main_user"},
-    {"organisation_roles": [1]},
-])
-def test_an_inconsistent_or_malformed_organisation_is_refused(profile, changes):
-    claims = {k: v for k, v in {**HELSINKI_ORGANISATION, **changes}.items() if v is not None}
-    with pytest.raises(InvalidIdentity):
-        identity_from_claims(claims, access_token="at")
+def test_the_brokers_personal_identification_serves_a_corporate_customer_too(profile):
+    identity = identity_from_claims(HELSINKI_PERSON, customer="corporate", access_token="at")
+    assert identity.customer == "corporate" and identity.method == "eid"
+
+
+def test_the_organisation_method_is_refused_for_a_personal_customer(profile):
+    with pytest.raises(InvalidIdentity) as refused:
+        identity_from_claims(HELSINKI_ORGANISATION, customer="personal", access_token="at")
+    assert refused.value.reason == "invalid-identity" and profile["calls"] == []
 
 
 @pytest.mark.parametrize("loa", ["low", None, "LOW", "medium", ["substantial"], 2])
@@ -115,9 +120,8 @@ def test_the_minimum_levels_are_settings(profile, configure):
     assert identity_from_claims({**HELSINKI_PERSON, "loa": "high"}, access_token="at").loa == "high"
     configure(identity_min_loa_organisation="high")
     with pytest.raises(LevelTooLow):
-        identity_from_claims(HELSINKI_ORGANISATION)
-    configure(identity_min_loa_organisation="low")
-    assert identity_from_claims({**HELSINKI_ORGANISATION, "loa": "low"}).loa == "low"
+        identity_from_claims(HELSINKI_ORGANISATION, customer="corporate", access_token="at")
+    assert identity_from_claims({**HELSINKI_ORGANISATION, "loa": "high"}, customer="corporate", access_token="at").loa == "high"
 
 
 def test_a_low_level_never_asks_the_profile_service_even_when_allowed(profile, configure):
@@ -212,14 +216,14 @@ def test_suomifi_oidc(configure, profile):
 def test_generic_with_every_name_configured(configure, profile):
     configure(identity_preset="generic", identity_claim_personal_identity_code="pic",
               identity_claim_given_name="first", identity_claim_family_name="last", identity_claim_method="how",
-              identity_claim_loa="level", identity_claim_business_id="ytunnus", identity_claim_organisation_name="org",
-              identity_claim_organisation_roles="", identity_methods='{"BANK": "bank", "MOBIILI": "mobile", "YRITYS": "organisation"}',
+              identity_claim_loa="level", identity_methods='{"BANK": "bank", "MOBIILI": "mobile", "YRITYS": "organisation"}',
               identity_loa_values='{"2": "substantial", "3": "high", "1": "low"}')
     person = identity_from_claims({"pic": HETU, "first": "P", "last": "T", "how": "MOBIILI", "level": "2"})
     assert (person.method, person.loa, person.personal_identity_code) == ("mobile", "substantial", HETU)
-    organisation = identity_from_claims({"first": "K", "last": "T", "how": ["YRITYS"], "level": "3",
-                                         "ytunnus": "9876543-0", "org": "Testiyritys Oy", "organisation_roles": "ignored"})
-    assert organisation.customer == "corporate" and organisation.roles == () and organisation.loa == "high"
+    organisation = identity_from_claims({"pic": HETU, "first": "K", "last": "T", "how": ["YRITYS"], "level": "3",
+                                         "business_id": "9876543-0", "organisation_roles": ["NIMKO"]}, customer="corporate")
+    assert organisation.customer == "corporate" and organisation.method == "organisation" and organisation.loa == "high"
+    assert organisation.business_id is None and organisation.roles == ()  # never from claims
     with pytest.raises(LevelTooLow):
         identity_from_claims({"pic": HETU, "first": "P", "last": "T", "how": "BANK", "level": "1"})
     with pytest.raises(InvalidIdentity):
