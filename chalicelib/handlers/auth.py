@@ -108,6 +108,8 @@ def callback(page):
         sessions.destroy(page.session)
     # A corporate customer's organisation (and so its profile) is chosen next, on /act-for.
     profile_id = profiles.find_profile_id(identity) if identity.organisation_chosen else None
+    if profile_id is not None and profiles.awaits_its_person(profile_id):
+        profile_id = None  # a folder someone acting for them created: they register into it first
     if identity.organisation_chosen:
         return_path = resume_or_home(page, identity, profile_id, return_path)
     provider = sessions.ProviderSession(outcome.id_token, outcome.sid, outcome.sub)

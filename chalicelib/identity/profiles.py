@@ -89,6 +89,7 @@ def register(identity: Identity, form: ContactForm) -> str:
     contact = validate_contact(form, registration=True)
     existing = find_profile_id(identity)
     if existing:
+        _adopt(existing, identity, contact)
         return existing
     now = clock.utcnow()
     profile_id = uuid.uuid4().hex
@@ -121,6 +122,38 @@ def register(identity: Identity, form: ContactForm) -> str:
             return existing
         raise
     return profile_id
+
+
+def awaits_its_person(profile_id: str) -> bool:
+    """A person's folder that someone acting for them created (``created_for``): the person's own
+    first sign-in registers into it, with their own consent and contact details (docs/acting-on-behalf.md)."""
+    profile = get_profile(profile_id)
+    return profile.kind == "person" and profile.created_for is not None
+
+
+def _adopt(profile_id: str, identity: Identity, contact: Contact) -> None:
+    """The person registers into the folder created for them: their consent, contact details and
+    names replace the acting person's. Conditional on ``created_for``: only the first registration
+    adopts (a second tab changes nothing), and an organisation's shared profile is never taken over."""
+    from pynamodb.exceptions import UpdateError
+
+    from chalicelib.models.identity import ProfileModel
+
+    if identity.kind != "person":
+        return
+    now = clock.utcnow()
+    try:
+        ProfileModel(profile_id=profile_id).update(actions=[
+            ProfileModel.given_name.set(identity.given_name), ProfileModel.family_name.set(identity.family_name),
+            ProfileModel.email.set(contact.email) if contact.email else ProfileModel.email.remove(),
+            ProfileModel.phone.set(contact.phone) if contact.phone else ProfileModel.phone.remove(),
+            ProfileModel.notify_methods.set(list(contact.methods)), ProfileModel.notify_language.set(contact.language),
+            ProfileModel.consent_at.set(now), ProfileModel.updated_at.set(now),
+            ProfileModel.last_login_at.set(now), ProfileModel.last_login_method.set(identity.method),
+            ProfileModel.created_for.remove(),
+        ], condition=ProfileModel.created_for.exists() & (ProfileModel.kind == "person"))
+    except UpdateError:
+        pass  # adopted already (another tab), or not a folder awaiting its person
 
 
 def find_profile_id(identity: Identity) -> str | None:

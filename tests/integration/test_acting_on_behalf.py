@@ -201,9 +201,22 @@ def test_a_person_who_authorised_sees_what_was_done_for_them_in_their_own_folder
     for number, fields in enumerate((OWNER, DOG, CHANGE, ADDITIONAL), start=1):
         assert filler.page(number, fields).status_code == 303
     item = re.search(r"item number (\d{6})", filler.send().body.decode()).group(1)
-    # Aino signs in herself: the same folder
-    aino = sign_in(client, idp, AINO)
+    # Aino signs in herself: she registers first (her consent, her contact details), into the same folder
+    from chalicelib.models.identity import ProfileModel
+    from tests.fake_idp import _set_cookies
+
+    (created,) = [p for p in ProfileModel.scan() if p.given_name == "Aino"]  # scan-ok: test inspection
+    assert created.created_for == "authorisation" and created.email == "testaaja@example.fi"  # Nordea's, for now
+    idp.next_claims = dict(AINO)
+    started = client.get("/sign-in/start?customer=personal")
+    answer = client.get(f"/auth/callback?{urlencode(idp.authorize(started.headers['Location']))}",
+                        headers={"Cookie": f"signin={_set_cookies(started)['signin']}"})
+    assert answer.headers["Location"] == "/register"
+    aino = sign_in(client, idp, AINO, contact={"email": "aino@example.fi"})
     assert item in get(client, aino, "/folder").body.decode()
+    adopted = ProfileModel.get(created.profile_id)
+    assert adopted.email == "aino@example.fi" and adopted.created_for is None
+    assert "Welcome, Aino Valtuuttaja" in get(client, sign_in(client, idp, AINO), "/").body.decode()  # no registration again
     # Nordea's My data lists what she did for others; Aino's own data has the item as hers
     data = json.loads(get(client, sid, "/profile/my-data.json").body)
     choose(client, sid, "self")
