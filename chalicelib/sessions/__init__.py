@@ -77,12 +77,6 @@ class Session:
         customer's organisation), else themselves."""
         if self.record.principal:
             return Principal.from_json(self.record.principal)
-        if self.record.customer == "corporate" and self.record.business_id:
-            from chalicelib.authorizations.principal import identifier_hash
-
-            return Principal("organisation", "representation", self.record.organisation_name or self.record.business_id,
-                             identifier_hash("organisation", self.record.business_id), identifier=self.record.business_id,
-                             roles=tuple(self.record.roles or ()))
         return Principal("person", "self", self.record.acting_name, self.record.actor_hash)
 
     @property
@@ -148,7 +142,8 @@ class ProviderSession:
 
 def create_session(identity: Identity, profile_id: str | None, return_path: str = "/",
                    provider: ProviderSession | None = None) -> tuple[str, Session]:
-    """A new session (a new id: never reuse one from before the sign-in). Returns the cookie value."""
+    """A new session for the identified person (a new id: never reuse one from before the sign-in);
+    a corporate customer's organisation is added by ``represent``. Returns the cookie value."""
     from chalicelib.models.session import SessionModel
 
     provider = provider or ProviderSession()
@@ -163,9 +158,6 @@ def create_session(identity: Identity, profile_id: str | None, return_path: str 
         acting_name=identity.full_name,
         method=identity.method,
         customer=identity.customer,
-        organisation_name=identity.organisation_name,  # a corporate customer's, once chosen (represent)
-        business_id=identity.business_id,
-        roles=list(identity.roles),
         actor_hash=identity.actor_hash,
         return_path=return_path,
         csrf_token=secrets.token_urlsafe(32),

@@ -190,6 +190,11 @@ def world(aws, client, monkeypatch):
             identity = identity.for_organisation(claims["business_id"], claims["organisation_name"], claims["organisation_roles"])
         profile_id = register(identity, ContactForm(email="x@example.fi", methods=("email",), language="en", consent=True))
         token, session = sessions.create_session(identity, profile_id)
+        if role == "M":
+            from chalicelib.authorizations import port
+
+            company = port.company_principal(identity.business_id, identity.organisation_name, list(identity.roles))
+            sessions.represent(session, identity, company, profile_id, "/")
         people[role] = {"sid": token, "csrf": session.csrf_token, "profile_id": profile_id, "name": identity.full_name}
     form = form_for("dog-declaration")
     owner = drafts.Owner(people["A"]["profile_id"], people["A"]["name"])
