@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from tests.browser.conftest import (ROOT, SIZES, at_the_bank, axe_violations, click_and_wait, fill_dog_declaration,
-                                   new_context, register, text_sizes_that_overflow)
+from tests.browser.conftest import (ROOT, SIZES, at_the_bank, axe_violations, click_and_wait, continue_to_the_service,
+                                   fill_dog_declaration, new_context, register, text_sizes_that_overflow)
 from tests.conftest import served_portal
 
 pytestmark = pytest.mark.browser
@@ -103,6 +103,19 @@ def test_every_page_type_in_every_language_and_size(fresh_portal, browser):
         click_and_wait(page, page.get_by_role("button", name="Continue"))
         check_everywhere(page, f"{base}/e-services/dental-care/agreement", "agreement-for-a-child", found)
         assert page.get_by_role("heading", name="Notice of consent for Tiina Testaaja").is_visible()
+    finally:
+        context.close()
+    # A corporate customer (Katso ID): which company, before registering (Nordea Testaaja has two).
+    context = new_context(browser)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/sign-in/start?customer=corporate&lang=en")
+        page.locator("#username").fill("testiyritys-paakayttaja")
+        page.locator("#password").fill("katso1234")
+        click_and_wait(page, page.locator("button[name=action][value=ok]"))
+        continue_to_the_service(page)
+        assert "/act-for" in page.url, page.url
+        check_everywhere(page, f"{base}/act-for?next=%2F", "act-for-company", found)
     finally:
         context.close()
     assert found == []
