@@ -159,6 +159,7 @@ class PortalStack(Stack):
             "PORTAL_OIDC_CLIENT_ID": stage.oidc_client_id,
             "PORTAL_OIDC_CLIENT_AUTH_METHOD": stage.oidc_client_auth_method,
             "PORTAL_OIDC_ID_TOKEN_ALGORITHMS": stage.oidc_id_token_algorithms,
+            "PORTAL_PROFILE_API_URL": stage.profile_api_url,
             # Secrets Manager dynamic references: CloudFormation resolves them at deploy time, the
             # template and the repository never hold the values.
             "PORTAL_OIDC_CLIENT_SECRET": secret.secret_value_from_json("oidc_client_secret").unsafe_unwrap(),

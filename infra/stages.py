@@ -32,6 +32,9 @@ class StageSettings:
     # client_secret_basic | client_secret_post | private_key_jwt (then the secret's oidc_private_key)
     oidc_client_auth_method: str
     oidc_id_token_algorithms: str  # comma-separated allow-list (docs/identity.md)
+    # The Helsinki profile service's GraphQL (the personal identity code, docs/identity.md): "" = the
+    # bundled stand-in (not in prod, where a sign-in without it gets a 503 page)
+    profile_api_url: str
     # Suomi.fi e-Authorizations (docs/acting-on-behalf.md): "" = the bundled stand-in (not in prod)
     authorizations_base_url: str
     authorizations_client_id: str
@@ -61,7 +64,7 @@ _DEFAULTS = {
         public_base_url="https://dev.asiointi.example.fi", oidc_issuer="",  # "": the bundled provider
         oidc_client_id="city-eservices-portal", notification_sender="no-reply@dev.asiointi.example.fi",
         oidc_client_auth_method="client_secret_basic", oidc_id_token_algorithms="RS256,PS256,ES256",
-        authorizations_base_url="", authorizations_client_id="city-eservices-portal",
+        profile_api_url="", authorizations_base_url="", authorizations_client_id="city-eservices-portal",
         sms_sender_id="", alarm_email="", failed_notifications_threshold=5,
     ),
     "prod": dict(
@@ -69,6 +72,7 @@ _DEFAULTS = {
         public_base_url="https://asiointi.example.fi", oidc_issuer="https://tunnistus.example.fi",
         oidc_client_id="city-eservices-portal", notification_sender="no-reply@asiointi.example.fi",
         oidc_client_auth_method="client_secret_basic", oidc_id_token_algorithms="RS256,PS256,ES256",
+        profile_api_url="https://profiili-api.example.fi/graphql/",
         authorizations_base_url="https://asiointivaltuustarkastus.suomi.fi", authorizations_client_id="city-eservices-portal",
         sms_sender_id="Helsinki", alarm_email="", failed_notifications_threshold=5,
     ),
@@ -87,6 +91,8 @@ def stage_settings(name: str, context=lambda key: None) -> StageSettings:
                 str(override).lower() in ("1", "true", "yes")
     if not values["oidc_issuer"]:
         values["oidc_issuer"] = values["public_base_url"].rstrip("/") + "/dev-idp"
+    if not values["profile_api_url"]:
+        values["profile_api_url"] = values["public_base_url"].rstrip("/") + "/dev-profile/graphql"
     if not values["authorizations_base_url"]:
         values["authorizations_base_url"] = values["public_base_url"].rstrip("/") + "/dev-authorizations"
     return StageSettings(name=name, environment=environment, **values)

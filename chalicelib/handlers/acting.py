@@ -38,10 +38,11 @@ def _own_profile(page):
 
 
 def _code(page) -> str:
-    """The identified person's code: from the identification while a corporate customer chooses
-    (they have no profile of their own), else from the person's own profile."""
-    pending = page.session.pending_identity
-    return pending.personal_identity_code if pending is not None else _own_profile(page).personal_identity_code
+    """The identified person's code: a corporate customer's from their identification (they have no
+    profile of their own), else from the person's own profile."""
+    if _corporate(page):
+        return page.session.identification.personal_identity_code
+    return _own_profile(page).personal_identity_code
 
 
 def _corporate(page) -> bool:
@@ -49,11 +50,11 @@ def _corporate(page) -> bool:
 
 
 def _not_choosing(page, next_path: str):
-    """Where a session that has nothing to choose here goes: a corporate customer's organisation was
-    chosen at the sign-in (another one: sign in again); a person registers first."""
-    if _corporate(page):
-        return None if page.session.choosing_organisation else page.redirect(next_path)
-    return None if page.session.registered else page.redirect("/register")
+    """Where a session that has nothing to choose here goes: a person registers first (a corporate
+    customer chooses the company before registering it, and may change it later)."""
+    if _corporate(page) or page.session.registered:
+        return None
+    return page.redirect("/register")
 
 
 def _start(page, mode: str, next_path: str, found: list | None = None, notice: str | None = None):
@@ -96,7 +97,7 @@ def _represent(page, principal, next_path: str):
     from chalicelib.handlers.auth import resume_or_home, signed_in
     from chalicelib.identity import profiles
 
-    identity = page.session.pending_identity.for_organisation(principal.identifier, principal.name, principal.roles)
+    identity = page.session.identification.for_organisation(principal.identifier, principal.name, principal.roles)
     profile_id = profiles.find_profile_id(identity)
     next_path = resume_or_home(page, identity, profile_id, next_path)
     sessions.represent(page.session, identity, principal, profile_id, next_path)
@@ -138,8 +139,8 @@ def choose(page):
         except AuthorizationsUnavailable as down:
             log.error("e-Authorizations unavailable: %s", down)
             return _unavailable(page, next_path)
-    if _corporate(page):
-        if len(choices) == 1 and choices[0].allowed:  # YPA lists companies only
+    if _corporate(page):  # YPA lists companies only; one is chosen without asking at the sign-in
+        if len(choices) == 1 and choices[0].allowed and page.session.choosing_organisation:
             return _represent(page, choices[0], next_path)
         return _render_choices(page, choices, next_path)
     if not choices and page.request.query.get("change") != "1":

@@ -55,6 +55,8 @@ class SessionModel(PortalModel):
     profile_id = UnicodeAttribute(null=True)  # None while the user registers
     # The identification's claims, kept only while registration is pending (then removed).
     pending_identity = JSONAttribute(null=True)
+    # A corporate customer's own identification (the person), kept to change company from the top bar
+    identification = JSONAttribute(null=True)
     acting_name = UnicodeAttribute()  # the signed-in person's name (for organisations: the acting person)
     method = UnicodeAttribute()  # bank | mobile | card | katso
     customer = UnicodeAttribute()  # personal | corporate

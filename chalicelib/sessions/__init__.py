@@ -58,6 +58,13 @@ class Session:
         return Identity.from_json(data) if data else None
 
     @property
+    def identification(self) -> Identity | None:
+        """A corporate customer's own identification (the person, no organisation): whom the
+        company choice is for, also when changing company later."""
+        data = self.record.identification
+        return Identity.from_json(data) if data else None
+
+    @property
     def choosing_organisation(self) -> bool:
         """A corporate customer identified, the organisation not chosen yet (docs/acting-on-behalf.md)."""
         pending = self.pending_identity
@@ -159,6 +166,7 @@ def create_session(identity: Identity, profile_id: str | None, return_path: str 
         method=identity.method,
         customer=identity.customer,
         actor_hash=identity.actor_hash,
+        identification=identity.to_json() if identity.customer == "corporate" else None,
         return_path=return_path,
         csrf_token=secrets.token_urlsafe(32),
         created_at=now,
@@ -222,6 +230,7 @@ def _mark_timed_out(record, now: datetime) -> str | None:
         SessionModel.person_hash.set(person),
         SessionModel.csrf_token.set(secrets.token_urlsafe(32)),
         SessionModel.pending_identity.remove(),
+        SessionModel.identification.remove(),
         SessionModel.id_token.remove(),
         SessionModel.provider_session.remove(),
         SessionModel.provider_subject.remove(),
@@ -265,8 +274,8 @@ def represent(session: Session, identity: Identity, principal: Principal, profil
                SessionModel.principal.set(principal.to_json()), SessionModel.return_path.set(return_path)]
     if profile_id:
         actions += [SessionModel.profile_id.set(profile_id), SessionModel.pending_identity.remove()]
-    else:
-        actions.append(SessionModel.pending_identity.set(identity.to_json()))
+    else:  # its registration next (also when changing from a company that has a profile)
+        actions += [SessionModel.profile_id.remove(), SessionModel.pending_identity.set(identity.to_json())]
     session.record.update(actions=actions)
 
 

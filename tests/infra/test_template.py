@@ -174,6 +174,10 @@ def test_secrets_are_references_never_values(templates, stage):
         for name in ("PORTAL_OIDC_CLIENT_SECRET", "PORTAL_IDENTITY_PEPPER", "PORTAL_AUTHORIZATIONS_CHECKSUM_KEY",
                      "PORTAL_AUTHORIZATIONS_OAUTH_SECRET"):
             assert "{{resolve:secretsmanager:" in json.dumps(variables[name]), name
+        # Every function knows the profile service: prod has no stand-in to fall back to.
+        assert variables["PORTAL_PROFILE_API_URL"].startswith("https://")
+        if stage == "prod":
+            assert "/dev-profile/" not in variables["PORTAL_PROFILE_API_URL"]
     # The app's secret (the pepper keys every profile) and e-Authorizations' (issue 17), both kept
     secrets = resources(templates[stage], "AWS::SecretsManager::Secret").values()
     assert len(secrets) == 2 and all(secret["DeletionPolicy"] == "Retain" for secret in secrets)

@@ -457,3 +457,42 @@ def test_a_corporate_customer_when_the_service_is_down_gets_no_self_to_continue_
     forged = post_choice(client, sid, html, "self")
     assert forged.status_code == 400  # nothing listed, nothing chosen
     assert get(client, sid, "/folder").headers["Location"] == "/act-for?next=%2Ffolder"
+
+
+def test_a_corporate_customer_changes_company_from_the_top_bar_without_signing_in_again(client, idp, authz):
+    from chalicelib.authorizations import identifier_hash
+    from chalicelib.models.identity import ProfileModel
+
+    code = "150580-9511"
+    idp.delegates[code] = {"persons": [], "companies": [
+        {"identifier": "0201256-6", "name": "Ensimmäinen Oy", "roles": ["NIMKO"]},
+        {"identifier": "0112038-9", "name": "Toinen Oy", "roles": ["TJ"]}]}
+    first, second = (identifier_hash("organisation", b)[:24] for b in ("0201256-6", "0112038-9"))
+    sid, answer = corporate_identification(client, idp, {**KAISA, "national_id": code}, next_path="/")
+
+    def register():
+        form = get(client, sid, "/register").body.decode()
+        return client.post("/register", headers={"Cookie": f"sid={sid}; lang=en", "Content-Type": "application/x-www-form-urlencoded"},
+                           body=urlencode({"email": "x@example.fi", "methods": "email", "language": "en", "consent": "yes",
+                                           "csrf_token": csrf_of(form)}))
+
+    page, _ = follow(client, sid, answer.headers["Location"])
+    assert post_choice(client, sid, page.body.decode(), first, "/").headers["Location"] == "/register"
+    register()
+    home = get(client, sid, "/").body.decode()
+    assert "You are acting for Ensimmäinen Oy (Business ID 0201256-6)." in home and "Change whom you act for" in home
+    # The top bar's change: both companies again, the current one chosen; the other one registers next.
+    page, _ = follow(client, sid, "/act-for?change=1&next=%2F")
+    html = page.body.decode()
+    assert re.search(f'value="{first}"[^>]* checked', html) and f'value="{second}"' in html
+    assert post_choice(client, sid, html, second, "/").headers["Location"] == "/register"
+    assert "Toinen Oy (0112038-9)" in get(client, sid, "/register").body.decode()
+    register()
+    assert "You are acting for Toinen Oy (Business ID 0112038-9)." in get(client, sid, "/").body.decode()
+    assert ProfileModel.count() == 2  # two folders, one for each company
+    # And back: its folder is there already, nothing to register.
+    page, _ = follow(client, sid, "/act-for?change=1&next=%2Ffolder")
+    back = post_choice(client, sid, page.body.decode(), first, "/folder")
+    assert back.headers["Location"] == "/folder"
+    assert "You are acting for Ensimmäinen Oy (Business ID 0201256-6)." in get(client, sid, "/").body.decode()
+    assert ProfileModel.count() == 2
