@@ -4,7 +4,9 @@ A form page posted without a valid session cannot be saved (nobody is signed in 
 fields (text only; files must be attached again) are kept for an hour, server-side, bound to the
 person whose session timed out; the browser holds only a random cookie. When that person signs in
 again they return to the same page, and the fields go into their draft there. When anyone else
-signs in on that browser (a shared computer), the stash is deleted unread.
+signs in on that browser (a shared computer), the stash is deleted unread. A person who was acting
+for someone (a child, a company) gets it back once they act for them again: the stash names the
+folder, and waits (within its hour) while the person acts for someone else.
 """
 from __future__ import annotations
 
@@ -30,8 +32,13 @@ def resumable(path: str) -> bool:
     return bool(FORM_PAGE.match(path))
 
 
-def stash(path: str, pairs: list[tuple[str, str]], person: str) -> str:
-    """Keep the posted fields for ``person`` (sessions.person_hash); returns the cookie value."""
+class OtherFolder(Exception):
+    """The stash is this person's, for the folder of someone they are not acting for now: kept."""
+
+
+def stash(path: str, pairs: list[tuple[str, str]], person: str, folder: str | None = None) -> str:
+    """Keep the posted fields for ``person`` (sessions.person_hash) and the ``folder`` (profile id)
+    the form was in; returns the cookie value."""
     from chalicelib.models.session import PostStashModel
 
     kept, size = [], 0
@@ -44,7 +51,8 @@ def stash(path: str, pairs: list[tuple[str, str]], person: str) -> str:
         kept.append([name, value])
     token = secrets.token_urlsafe(32)
     now = clock.utcnow()
-    PostStashModel(stash_hash=_hash(token), person_hash=person, path=path, fields=kept, created_at=now, expires_at=now + LIFETIME).save()
+    PostStashModel(stash_hash=_hash(token), person_hash=person, folder=folder, path=path, fields=kept, created_at=now,
+                   expires_at=now + LIFETIME).save()
     return token
 
 
@@ -83,8 +91,10 @@ def discard(token: str | None) -> None:
         item.delete()
 
 
-def take(token: str | None, path: str, person: str | None) -> list[tuple[str, str]] | None:
-    """The stashed fields for this page and this person (then forgotten), or None."""
+def take(token: str | None, path: str, person: str | None, folder: str | None = None) -> list[tuple[str, str]] | None:
+    """The stashed fields for this page, this person and this folder (then forgotten), or None.
+    Raises OtherFolder (and keeps the stash) when it is the person's, for the folder of someone
+    else than the one they act for now."""
     from pynamodb.exceptions import DeleteError
 
     from chalicelib.models.session import PostStashModel
@@ -92,6 +102,8 @@ def take(token: str | None, path: str, person: str | None) -> list[tuple[str, st
     item = _get(token)
     if item is None:
         return None
+    if _belongs(item, person) and item.folder and folder != item.folder and item.expires_at > clock.utcnow():
+        raise OtherFolder()
     try:
         item.delete(condition=PostStashModel.stash_hash.exists())
     except DeleteError:

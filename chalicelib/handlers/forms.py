@@ -126,8 +126,11 @@ def _restore(page, draft_id, number):
     token = page.request.cookies.get(resume.COOKIE)
     if not token:
         return None
+    try:
+        pairs = resume.take(token, page.request.path, page.session.person_hash, page.session.profile_id)
+    except resume.OtherFolder:
+        return None  # kept for when the person acts for that principal again
     page.cookies.append(clear_cookie(resume.COOKIE, page.request.base_path))
-    pairs = resume.take(token, page.request.path, page.session.person_hash)
     if not pairs:
         return None
     saved = pages.save_page(_owner(page), draft_id, number, pairs)

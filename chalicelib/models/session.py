@@ -121,6 +121,7 @@ class PostStashModel(PortalModel):
 
     stash_hash = UnicodeAttribute(hash_key=True)  # SHA-256 of the cookie value
     person_hash = UnicodeAttribute()  # whose input this is (sessions.person_hash), never shown
+    folder = UnicodeAttribute(null=True)  # the profile id of the folder the form was in (whom they acted for)
     path = UnicodeAttribute()  # the page the fields were posted to
     fields = JSONAttribute()  # [[name, value], ...]
     created_at = UTCDateTimeAttribute()

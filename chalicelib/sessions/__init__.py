@@ -27,8 +27,9 @@ def _hash(token: str) -> str:
 
 
 def person_hash(customer: str, profile_id: str, actor_hash: str) -> str:
-    """Who is acting, as a keyed hash: the profile and, because an organisation's people share its
-    profile, the acting person (``actor_hash``, the keyed hash of their code)."""
+    """Who is acting, as a keyed hash: their own profile (a corporate customer's: the organisation's)
+    and, because an organisation's people share its profile, the acting person (``actor_hash``, the
+    keyed hash of their code). The same whoever they act for."""
     subject = f"{customer}\n{profile_id}\n{actor_hash}"
     return hmac.new(settings().identity_pepper.encode(), subject.encode(), hashlib.sha256).hexdigest()
 
@@ -47,10 +48,10 @@ class Session:
 
     @property
     def person_hash(self) -> str | None:
-        """Who is acting (see ``person_hash``); None while registering."""
+        """Who is acting (see ``person_hash``), whoever they act for; None while registering."""
         if self.record.profile_id is None:
             return None
-        return person_hash(self.record.customer, self.record.profile_id, self.record.actor_hash or self.record.acting_name)
+        return person_hash(self.record.customer, self.actor_profile_id, self.record.actor_hash or self.record.acting_name)
 
     @property
     def pending_identity(self) -> Identity | None:
@@ -187,6 +188,7 @@ class Loaded:
     session: Session | None
     expired: bool = False  # there was a session, and it timed out
     timed_out_person: str | None = None  # whose it was (person_hash), within an hour of the timeout
+    timed_out_folder: str | None = None  # the folder (profile id) it was acting in
 
 
 def load_session(token: str | None, touch: bool = True) -> Loaded:
@@ -207,9 +209,9 @@ def load_session(token: str | None, touch: bool = True) -> Loaded:
         if now - record.timed_out_at >= TIMED_OUT_KEPT:
             record.delete()
             return Loaded(None)
-        return Loaded(None, expired=True, timed_out_person=record.person_hash)
+        return Loaded(None, expired=True, timed_out_person=record.person_hash, timed_out_folder=record.profile_id)
     if now >= record.idle_expires_at or now >= record.absolute_expires_at:
-        return Loaded(None, expired=True, timed_out_person=_mark_timed_out(record, now))
+        return Loaded(None, expired=True, timed_out_person=_mark_timed_out(record, now), timed_out_folder=record.profile_id)
     session = Session(record)
     if touch and now - record.last_seen_at >= TOUCH_INTERVAL:
         extend(session, now)

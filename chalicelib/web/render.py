@@ -32,6 +32,7 @@ class Page:
         self._session_loaded = False
         self._session = None
         self._timed_out_person: str | None = None
+        self._timed_out_folder: str | None = None
 
     @property
     def session(self):
@@ -49,12 +50,18 @@ class Page:
                     if loaded.expired:
                         self.notice = "timeout"
                         self._timed_out_person = loaded.timed_out_person
+                        self._timed_out_folder = loaded.timed_out_folder
         return self._session
 
     @property
     def timed_out_person(self) -> str | None:
         """Whose session the cookie named, when it has just timed out (a keyed hash, never shown)."""
         return self._timed_out_person if self.session is None else None
+
+    @property
+    def timed_out_folder(self) -> str | None:
+        """The folder (profile id) that timed-out session was acting in."""
+        return self._timed_out_folder if self.session is None else None
 
     @property
     def signed_in(self) -> bool:

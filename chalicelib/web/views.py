@@ -43,7 +43,7 @@ def _guard(page: Page, access: str) -> Response | None:
                 # (never for whoever signs in next on this browser), come back here.
                 person = page.timed_out_person
                 if person is not None:
-                    token = resume.stash(request.path, request.pairs(), person)
+                    token = resume.stash(request.path, request.pairs(), person, page.timed_out_folder)
                     page.cookies.append(cookie(resume.COOKIE, token, page.request.base_path, max_age=3600))
                 return page.redirect("/sign-in", next=request.path, notice="timeout")
         return page.redirect("/sign-in", next=request.full_path if request.method == "GET" else None,

@@ -176,3 +176,32 @@ def test_a_stale_resume_cookie_changes_nothing_about_the_return_page(client, idp
     _, again = sign_in_on(client, idp, CUSTOMER_B, "lang=en; resume=" + "x" * 43, f"/drafts/{a.draft_id}/pages/1")
     assert again.headers["Location"] == landing(f"/drafts/{a.draft_id}/pages/1")
     assert any(c.startswith("resume=;") for c in again.headers["Set-Cookie"])
+
+
+def test_a_form_open_while_acting_for_a_child_comes_back_when_acting_for_her_again(client, idp, clock):
+    """Issue 17: the stash names the child's folder; it waits while the guardian acts for herself."""
+    from chalicelib.models.forms import DraftModel
+    from chalicelib.models.identity import ProfileModel
+    from tests.integration.test_acting_on_behalf import choose
+
+    sid = sign_in(client, idp)
+    choose(client, sid, "Tiina Testaaja")
+    a = Filler(client, sid)
+    a.start("dog-declaration")
+    clock.advance(hours=2, seconds=1)
+    posted = a.page(1, DOG_OWNER, action="save")
+    resume = _set_cookies(posted)["resume"]
+    page = f"/drafts/{a.draft_id}/pages/1"
+    a_sid, answer = sign_in_on(client, idp, NORDEA_TESTAAJA, f"lang=en; resume={resume}", page)
+    assert answer.headers["Location"] == landing(page)  # the same person: kept
+    # For herself first: the child's form is not put into her own folder, and it waits.
+    mine = client.get(page, headers={"Cookie": f"sid={a_sid}; lang=en; resume={resume}"})
+    assert "Ajastinkatu 5" not in text_of(mine)
+    assert not any(c.startswith("resume=") for c in mine.headers.get("Set-Cookie") or [])
+    assert DraftModel.count() == 0 and len(stashes()) == 1
+    choose(client, a_sid, "Tiina Testaaja")
+    back = client.get(page, headers={"Cookie": f"sid={a_sid}; lang=en; resume={resume}"})
+    assert "Your answers were kept" in text_of(back) and "Ajastinkatu 5" in text_of(back)
+    (draft,) = DraftModel.scan()  # scan-ok: test inspection
+    (tiina,) = [p for p in ProfileModel.scan() if p.given_name == "Tiina"]  # scan-ok: test inspection
+    assert draft.owner_id == tiina.profile_id and stashes() == []
