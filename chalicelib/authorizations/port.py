@@ -37,6 +37,7 @@ from urllib.parse import quote, urlencode
 
 from chalicelib.authorizations.principal import ADULT_AGE, Principal, identifier_hash
 from chalicelib.config import settings
+from chalicelib.identity import http
 
 log = logging.getLogger("portal.authorizations")
 MODES = ("hpa", "ypa")
@@ -48,24 +49,14 @@ class AuthorizationsUnavailable(RuntimeError):
     """The authorisation service did not answer in time, or answered something unusable. Safe to log."""
 
 
-@dataclass
-class HttpAnswer:
-    status: int
-    body: bytes
+HttpAnswer = http.HttpResponse  # what ``transport`` answers (the tests' stand-ins make them too)
 
 
 def urllib_transport(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> HttpAnswer:
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=settings().authorizations_timeout_seconds) as answer:  # noqa: S310
-            return HttpAnswer(answer.status, answer.read())
-    except urllib.error.HTTPError as error:
-        return HttpAnswer(error.code, error.read())
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise AuthorizationsUnavailable(f"{method} e-Authorizations: {error.__class__.__name__}") from error
+        return http.call(method, url, body, headers, timeout=settings().authorizations_timeout_seconds)
+    except http.Unreachable as error:  # not chained: its address can carry the delegate's code
+        raise AuthorizationsUnavailable(f"{method} e-Authorizations: {error.__cause__.__class__.__name__}") from None
 
 
 transport = urllib_transport  # the one seam for HTTP: tests route it to the stand-in in process

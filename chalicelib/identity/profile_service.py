@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from chalicelib.config import settings
+from chalicelib.identity import http
+
+Answer = http.HttpResponse  # what ``transport`` answers (the tests' stand-ins make them too)
 
 UMA_GRANT = "urn:ietf:params:oauth:grant-type:uma-ticket"
 QUERY = (
@@ -41,12 +44,6 @@ class ProfileServiceUnavailable(RuntimeError):
 class NotReleased(Exception):
     """The profile service does not release the verified personal information to this token (its
     ``loa`` is below substantial): a GraphQL ``PERMISSION_DENIED_ERROR``."""
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    body: bytes
 
 
 @dataclass(frozen=True)
@@ -71,17 +68,10 @@ def _fold(value: str) -> str:
 
 
 def urllib_transport(method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float) -> Answer:
-    import urllib.error
-    import urllib.request  # loaded by the first sign-in that needs it, not by every cold start
-
-    request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 (URL from settings)
-            return Answer(answer.status, answer.read(MAX_ANSWER + 1))
-    except urllib.error.HTTPError as error:
-        return Answer(error.code, error.read(MAX_ANSWER + 1))
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise ProfileServiceUnavailable(f"{method} {url.split('?')[0]}: {error.__class__.__name__}") from None
+        return http.call(method, url, body, headers, timeout=timeout, limit=MAX_ANSWER + 1)
+    except http.Unreachable as error:
+        raise ProfileServiceUnavailable(str(error)) from None
 
 
 transport = urllib_transport  # the seam: tests route it to the stand-in in process
