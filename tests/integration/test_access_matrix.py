@@ -125,7 +125,7 @@ MATRIX = [
     ("POST", "/api/v1/submissions/{item_number}/messages", "/api/v1/submissions/{item}/messages", {"text": "Hei"}, api(201)),
     # Whom the person acts for (issue 17)
     ("GET", "/act-for", "/act-for?next=/folder", None, web(303, 303)),
-    ("POST", "/act-for", "/act-for", {"principal": "self", "next": "/folder"}, web(303, 303)),
+    ("POST", "/act-for", "/act-for", {"principal": "self", "next": "/folder"}, web(303, 303, M=400)),  # no self for a corporate customer
     ("GET", "/act-for/callback/{mode}", "/act-for/callback/hpa?code=forged", None, web(303, 404)),
     ("POST", "/act-for/refresh", "/act-for/refresh", {"next": "/"}, web(303, 303)),
     # The e-Authorizations stand-in (not in prod): nothing without the portal's checksum and token.
