@@ -52,9 +52,9 @@ def _corporate(page) -> bool:
 def _not_choosing(page, next_path: str):
     """Where a session that has nothing to choose here goes: a person registers first (a corporate
     customer chooses the company before registering it, and may change it later)."""
-    if _corporate(page) or page.session.registered:
-        return None
-    return page.redirect("/register")
+    if _corporate(page):  # a session from before the identification was kept has nothing to change with
+        return None if page.session.identification is not None else page.redirect(next_path)
+    return None if page.session.registered else page.redirect("/register")
 
 
 def _start(page, mode: str, next_path: str, found: list | None = None, notice: str | None = None):
