@@ -78,7 +78,7 @@ def test_the_callback_goes_to_the_choice_page_which_lists_every_principal(client
     assert page.status_code == 200 and path.startswith("/act-for")
     for name in ("Tiina Testaaja", "Teemu Testaaja", "Aino Valtuuttaja", "Testiyritys Oy"):
         assert f">{name}<" in html
-    assert "A child in your custody, born 15.6.2015" in html and "born 1.3.2010" in html
+    assert "A child in your custody, born 15.6.2015" in html and "born 1.11.2011" in html
     assert "Esimerkki Ky (Business ID 2345678-0): your roles in it do not allow acting for it" in html
     assert 'value="self"' in html
     # Both modes were asked, every /service call signed and verified by the stand-in

@@ -260,7 +260,7 @@ def test_deleting_the_profile_removes_its_acceptances(person):
 # --- Acting for a child: the notice of consent (PDF) ------------------------------------------------
 
 CHILD_UNDER_15 = {"name": "Öörni Äijälä", "code": "150315A9022", "born": "2015-03-15"}
-CHILD_15_17 = {"name": "Åsa Äijälä", "code": "010910A902K", "born": "2010-09-01"}
+CHILD_15_17 = {"name": "Åsa Äijälä", "code": "051111A9364", "born": "2011-11-05"}  # 15-17 until 5.11.2029
 
 
 def act_for_child(sid, child, language="fi"):
