@@ -13,7 +13,13 @@ What runs, all on this machine:
   every item of the table (DynamoDB reads only the index partition asked for): left as it is, the
   stand-in's own cost per notification would grow with the table and swamp what is measured. The
   bench's moto server therefore keeps a dictionary of each index's hash-key values (``_index_moto``)
-  and hands moto's unchanged Query code only the items with the asked value. Nothing else changes.
+  and hands moto's unchanged Query code only the items with the asked value. Three more changes, all
+  to the stand-in's own overhead, none to what moto answers (tests/integration/test_bench_sweep_server.py):
+  it reads and writes the data calls' JSON directly (``_fast_dynamodb_answers``); it keeps HTTP
+  connections open as DynamoDB and SQS do (werkzeug's development server closed every connection, so
+  every call cost a TCP connection and a server thread: ``_keep_alive_handler``) and remembers which
+  service a request is for (``_route_once``); and a TransactWriteItems backs up only the items it
+  names, where moto deep-copies every table it touches (``_item_backups``).
 - **The planner** (``fanout.plan``, this process) queues one message per shard.
 - **Workers**, each a separate OS process, receive the queue's messages from the moto server and hand
   each to ``fanout.work`` (what Lambda's event source mapping does for ``app.notification_worker``),
@@ -24,7 +30,12 @@ What runs, all on this machine:
   and a page is ``--page-size`` (25; production 100) customers, so that a run ends near its time.
 - **Timing**: the workers start and wait; the planner queues the shards; each worker works until
   ``--seconds`` have passed (checked between messages), then reports what it notified and when it
-  finished its last message. Notifications a second = the sum notified / (last finish - planning).
+  finished its last message. Two rates are printed: the messages the fake sender accepted within the
+  ``--seconds`` window (the same window for 1, 2 and 4 workers), and the customers notified / (the
+  last worker's last finish - planning), which counts the end of the run against more workers (a
+  worker finishes the message it holds, up to a budget after the window, while the others idle).
+  The CPU time of the moto server (from /proc) and of the workers (``time.process_time``) is printed
+  a notification.
   The runs for 1, 2 and 4 workers take customers from the same pending set (each run notifies a few
   thousand of them; every customer is notified once at most), with the queue purged between runs.
 - **Calls**: every worker counts its DynamoDB and SQS calls with botocore's ``before-call`` hook
