@@ -10,6 +10,11 @@ profile in one of the worker's threads:
    ``notify_lease_until`` if the profile is still pending, not blocked, and no unexpired lease is
    on it. Of two sweeps running at once exactly one gets each profile; the other skips it. The
    update returns the profile as it is now (the index may lag), and that copy is what is used.
+   A page is first claimed at once (``claim_page``): the same conditional update for each of its
+   profiles in one TransactWriteItems (per 100), all leased or none, then one strongly consistent
+   BatchGetItem reads them as they are under the lease (2 calls a page instead of one a profile).
+   If the transaction is cancelled (a profile leased elsewhere, no longer pending, blocked, or a
+   write racing it), nothing was leased and each profile is claimed on its own as above.
 2. If the newest change is younger than ``notification_settle_seconds``, release and leave it to the
    next hour (the folder's index is eventually consistent: it must show everything the marker
    stands for).
