@@ -542,14 +542,15 @@ class PortalStack(Stack):
 
     def _grant_notifying(self, role: iam.Role) -> None:
         """The worker: Lambda's event source mapping receives and deletes its messages; it queues a
-        shard's continuation; it reads the pending index and claims and finishes profiles (Query,
-        UpdateItem), and reads a customer's folder index (Query). Nothing else of the data."""
+        shard's continuation; it reads the pending index, claims a page of profiles (TransactWriteItems
+        of UpdateItems, which needs UpdateItem) and reads them back (BatchGetItem), claims one by one
+        and finishes (UpdateItem), and reads a customer's folder index (Query). Nothing else of the data."""
         role.add_to_policy(iam.PolicyStatement(
             actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:SendMessage"],
             resources=[self.queue.queue_arn]))
         profiles, submissions = self.tables["profiles"], self.tables["submissions"]
         role.add_to_policy(iam.PolicyStatement(
-            actions=["dynamodb:Query", "dynamodb:UpdateItem"],
+            actions=["dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:BatchGetItem"],
             resources=[profiles.table_arn, f"{profiles.table_arn}/index/*"]))
         role.add_to_policy(iam.PolicyStatement(
             actions=["dynamodb:Query"], resources=[f"{submissions.table_arn}/index/*"]))

@@ -10,6 +10,11 @@ profile in one of the worker's threads:
    ``notify_lease_until`` if the profile is still pending, not blocked, and no unexpired lease is
    on it. Of two sweeps running at once exactly one gets each profile; the other skips it. The
    update returns the profile as it is now (the index may lag), and that copy is what is used.
+   A page is first claimed at once (``claim_page``): the same conditional update for each of its
+   profiles in one TransactWriteItems (per 100), all leased or none, then one strongly consistent
+   BatchGetItem reads them as they are under the lease (2 calls a page instead of one a profile).
+   If the transaction is cancelled (a profile leased elsewhere, no longer pending, blocked, or a
+   write racing it), nothing was leased and each profile is claimed on its own as above.
 2. If the newest change is younger than ``notification_settle_seconds``, release and leave it to the
    next hour (the folder's index is eventually consistent: it must show everything the marker
    stands for).
@@ -137,7 +142,9 @@ def sweep_shard(shard: str, run: _Run, report: SweepReport, *, after: dict | Non
         while True:
             profile_ids, position = pending_page(shard, position, config.notification_page_size)
             report.pending += len(profile_ids)
-            for outcome in pool.map(lambda profile_id: _notify_one(profile_id, run), profile_ids):
+            claimed = claim_page(profile_ids, run)
+            for outcome in pool.map(lambda profile_id: _notify_one(profile_id, run, claimed.get(profile_id)),
+                                    profile_ids):
                 _count(report, outcome)
             if position is None:
                 return None
@@ -180,9 +187,11 @@ def _count(report: SweepReport, outcome: _Outcome) -> None:
 # One profile
 
 
-def _notify_one(profile_id: str, run: _Run) -> _Outcome:
+def _notify_one(profile_id: str, run: _Run, profile=None) -> _Outcome:
+    """One customer: ``profile`` when the page's claim already leased and read it, else claimed here."""
     try:
-        profile = _claim(profile_id, run)
+        if profile is None:
+            profile = _claim(profile_id, run)
     except Exception as exc:  # noqa: BLE001 - one profile must not stop the sweep
         log.error("notification sweep: claiming a profile failed (%s); it stays pending", type(exc).__name__)
         return _Outcome("error")
@@ -201,6 +210,68 @@ def _conditional_failed(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+# DynamoDB's limits: TransactWriteItems takes at most 100 actions, BatchGetItem at most 100 keys.
+TRANSACTION_ITEMS = 100
+
+
+def _lease_actions(run: _Run, now: datetime):
+    from chalicelib.models.identity import ProfileModel
+
+    return [ProfileModel.notify_lease_id.set(run.run_id),
+            ProfileModel.notify_lease_until.set(now + timedelta(seconds=run.config.notification_lease_seconds))]
+
+
+def _claimable(now: datetime):
+    """The claim's condition: still pending, not blocked, no unexpired lease on it."""
+    from chalicelib.models.identity import ProfileModel
+
+    return (ProfileModel.notify_pending_since.exists()
+            & ProfileModel.notify_blocked_reason.does_not_exist()
+            & (ProfileModel.notify_lease_until.does_not_exist() | (ProfileModel.notify_lease_until < now)))
+
+
+def claim_page(profile_ids: list[str], run: _Run) -> dict:
+    """Claim a page's profiles together: per 100, one TransactWriteItems of the same conditional
+    lease ``_claim`` writes (all of them or none), then one strongly consistent BatchGetItem to read
+    them as they are under the lease. Returns {profile id: profile} for what was claimed here. A
+    transaction that is cancelled (another worker holds one of the profiles, one is no longer
+    pending or is blocked, a write raced it) leases nothing, and its profiles are claimed one by one
+    (``_claim``) by ``_notify_one``, exactly as without this: the conditions decide, not the page."""
+    from pynamodb.transactions import TransactWrite
+
+    from chalicelib.models.base import connection
+    from chalicelib.models.identity import ProfileModel
+
+    claimed: dict = {}
+    if len(profile_ids) < 2:
+        return claimed  # one profile: one UpdateItem (``_claim``) is cheaper than a transaction and a read
+    for start in range(0, len(profile_ids), TRANSACTION_ITEMS):
+        chunk = profile_ids[start:start + TRANSACTION_ITEMS]
+        now = clock.utcnow()
+        try:
+            # The token makes a retried call (an answer lost on the way) succeed instead of finding
+            # its own leases and cancelling: the profiles would then wait for the leases to expire.
+            with TransactWrite(connection=connection(), client_request_token=uuid.uuid4().hex) as transaction:
+                for profile_id in chunk:
+                    transaction.update(ProfileModel(profile_id), actions=_lease_actions(run, now),
+                                       condition=_claimable(now))
+        except Exception as exc:  # noqa: BLE001 - cancelled or failed: nothing was leased; one by one
+            reasons = {getattr(r, "code", None) for r in (getattr(exc, "cancellation_reasons", None) or []) if r}
+            log.info("notification sweep: a page's claim was cancelled (%s); claiming its profiles one by one",
+                     ", ".join(sorted(str(r) for r in reasons if r)) or type(exc).__name__)
+            continue
+        try:
+            found = {p.profile_id: p for p in ProfileModel.batch_get(chunk, consistent_read=True)}
+        except Exception as exc:  # noqa: BLE001 - the leases are ours: give them back for the next run
+            log.error("notification sweep: reading a claimed page failed (%s); its leases are released",
+                      type(exc).__name__)
+            for profile_id in chunk:
+                _release(ProfileModel(profile_id), run)
+            continue
+        claimed.update(found)  # a profile deleted meanwhile is not found: _claim finds it gone
+    return claimed
+
+
 def _claim(profile_id: str, run: _Run):
     """The conditional lease; returns the profile as it is now, or None if another sweep has it
     (or it is no longer pending, or blocked)."""
@@ -211,15 +282,7 @@ def _claim(profile_id: str, run: _Run):
     now = clock.utcnow()
     profile = ProfileModel(profile_id)
     try:
-        profile.update(
-            actions=[
-                ProfileModel.notify_lease_id.set(run.run_id),
-                ProfileModel.notify_lease_until.set(now + timedelta(seconds=run.config.notification_lease_seconds)),
-            ],
-            condition=(ProfileModel.notify_pending_since.exists()
-                       & ProfileModel.notify_blocked_reason.does_not_exist()
-                       & (ProfileModel.notify_lease_until.does_not_exist() | (ProfileModel.notify_lease_until < now))),
-        )
+        profile.update(actions=_lease_actions(run, now), condition=_claimable(now))
     except UpdateError as exc:
         if _conditional_failed(exc):
             return None

@@ -124,11 +124,18 @@ def test_the_notification_queue_its_dead_letters_workers_and_least_privilege(tem
                 allowed.setdefault(action, []).extend(_listify(statement["Resource"]))
     assert sorted(a for a in allowed if a.startswith("sqs:")) == [
         "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"]
-    assert sorted(a for a in allowed if a.startswith("dynamodb:")) == ["dynamodb:Query", "dynamodb:UpdateItem"]
+    assert sorted(a for a in allowed if a.startswith("dynamodb:")) == [
+        "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
     tables = {k: v["Properties"]["TableName"] for k, v in resources(template, "AWS::DynamoDB::Table").items()}
-    named = {tables[r["Fn::GetAtt"][0]] if "Fn::GetAtt" in r else tables[r["Fn::Join"][1][0]["Fn::GetAtt"][0]]
-             for r in allowed["dynamodb:UpdateItem"] + allowed["dynamodb:Query"]}
-    assert named == {f"eservices-{stage}-profiles", f"eservices-{stage}-submissions"}
+
+    def named(resources_):
+        return {tables[r["Fn::GetAtt"][0]] if "Fn::GetAtt" in r else tables[r["Fn::Join"][1][0]["Fn::GetAtt"][0]]
+                for r in resources_}
+
+    assert named(allowed["dynamodb:UpdateItem"] + allowed["dynamodb:Query"]) == {
+        f"eservices-{stage}-profiles", f"eservices-{stage}-submissions"}
+    # A claimed page is read back (sweep.claim_page): the profiles only.
+    assert named(allowed["dynamodb:BatchGetItem"]) == {f"eservices-{stage}-profiles"}
     assert not [a for a in allowed if a.startswith(("s3:", "secretsmanager:"))]
 
     alarms = resources(template, "AWS::CloudWatch::Alarm")

@@ -147,6 +147,57 @@ def test_a_message_delivered_twice_at_the_same_time_notifies_once(sweep_env):
 
 
 # ------------------------------------------------------------------------------------------------
+# A page claimed at once (sweep.claim_page)
+
+
+def _shard_body(shard: str) -> str:
+    [body] = [b for b in queued_bodies() if json.loads(b)["shard"] == shard]
+    return body
+
+
+def test_a_page_is_claimed_in_transactions_and_read_in_one_batch_each_customer_once(sweep_env, monkeypatch):
+    from chalicelib.notifications import sweep
+    from tests.dynamo_calls import count_dynamodb_calls
+
+    monkeypatch.setattr(sweep, "TRANSACTION_ITEMS", 3)  # DynamoDB's 100, made small: a page of 7 is 3 transactions
+    customers = in_shard("9", 7)
+    next_hour(sweep_env)
+    plan()
+    sender = SlowRecordingSender(delay=0)
+    with count_dynamodb_calls() as calls:
+        report = work(_shard_body("9"), sender)
+    operations = Counter(operation for operation, _ in calls.calls)
+    assert operations["TransactWriteItems"] == 3 and operations["BatchGetItem"] == 3
+    assert operations["UpdateItem"] == 7  # the finishing writes only: no profile was claimed on its own
+    assert report.notified == 7 and report.claimed_elsewhere == 0
+    assert Counter(to for to, _ in sender.emails) == {f"9{n}@example.fi": 1 for n in range(7)}
+    assert clean(customers)
+
+
+def test_a_page_with_a_profile_leased_elsewhere_is_claimed_one_by_one_and_skips_only_that_one(sweep_env):
+    from chalicelib import clock
+    from chalicelib.models.identity import ProfileModel
+
+    customers = in_shard("4", 5)
+    next_hour(sweep_env)
+    held = customers[2]  # another worker holds it (a continuation overlapping the next hour's message)
+    ProfileModel(held).update(actions=[ProfileModel.notify_lease_id.set("another-run"),
+                                       ProfileModel.notify_lease_until.set(clock.utcnow() + timedelta(minutes=15))])
+    plan()
+    sender = SlowRecordingSender(delay=0)
+    report = work(_shard_body("4"), sender)
+    assert report.notified == 4 and report.claimed_elsewhere == 1  # the transaction cancelled, nothing lost
+    assert Counter(to for to, _ in sender.emails) == {f"4{n}@example.fi": 1 for n in range(5) if n != 2}
+    assert pending(held).notify_pending_since is not None and pending(held).notify_lease_id == "another-run"
+    next_hour(sweep_env)  # the other worker died: its lease has expired by the next sweep
+    plan()
+    report = drain(sender)
+    assert report.notified == 1
+    assert Counter(to for to, _ in sender.emails) == {f"4{n}@example.fi": 1 for n in range(5)}
+    assert clean(customers)
+
+
+# ------------------------------------------------------------------------------------------------
 # A worker killed after sending, before finishing
 
 
