@@ -95,7 +95,10 @@ def test_two_planners_in_one_hour_and_two_workers_draining_notify_each_customer_
         thread.start()
     for thread in threads:
         thread.join()
-    assert sum(r.shards for r in reports) == 32  # every shard queued twice, each message worked once
+    # Every shard queued twice and worked at least once a message: SQS delivers at least once, and
+    # moto's in-process queue, received from two threads, now and then hands one message to both
+    # (about 1 run in 30). The customers below are notified exactly once all the same.
+    assert sum(r.shards for r in reports) >= 32
     assert Counter(to for to, _ in sender.emails) == {f"{s}{n}@example.fi": 1 for s in "05af" for n in range(6)}
     assert len(sender.texts) == 24 and len({phone for phone, _ in sender.texts}) == 24
     assert sum(r.notified for r in reports) == 24 and sum(r.errors for r in reports) == 0
