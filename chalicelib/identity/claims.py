@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -109,9 +109,7 @@ class Identity:
 
     def for_organisation(self, business_id: str, name: str, roles: tuple[str, ...]) -> "Identity":
         """The corporate customer's identity once the organisation is chosen (from e-Authorizations)."""
-        return Identity(self.customer, self.method, self.given_name, self.family_name,
-                        personal_identity_code=self.personal_identity_code, business_id=business_id,
-                        organisation_name=name, roles=tuple(roles), loa=self.loa)
+        return replace(self, business_id=business_id, organisation_name=name, roles=tuple(roles))
 
     def to_json(self) -> dict:
         return asdict(self)
