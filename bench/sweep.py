@@ -18,7 +18,7 @@ What runs, all on this machine:
   what moto answers (tests/integration/test_bench_sweep_server.py compares them with unchanged moto):
   it reads and writes the data calls' JSON directly (``_fast_dynamodb_answers``); it parses each
   update expression once and walks it without moto's per-node rebuilding of its maps
-  (``_fast_update_expressions``); it keeps HTTP connections open as DynamoDB and SQS do (werkzeug's
+  (``_fast_expressions``); it keeps HTTP connections open as DynamoDB and SQS do (werkzeug's
   development server closed every connection, so every call cost a TCP connection and a server
   thread: ``_keep_alive_handler``) and remembers which service a request is for (``_route_once``);
   and a TransactWriteItems backs up only the items it names, where moto deep-copies every table it
@@ -264,22 +264,39 @@ def _fast_dynamodb_answers() -> None:
     DynamoHandler.parse_parameters = parse_parameters
 
 
-def _fast_update_expressions() -> None:
+def _fast_expressions() -> None:
     """moto parses an UpdateItem's expression twice (the handler's check of the names and values
     used, then the update itself) and its validator walks the tree ten times, building at every node
     its processor's map of node classes anew and asking ``isinstance`` of abstract classes
     (ABCMeta's slow path): a conditional update of ten actions cost the stand-in 6 ms. The bench's
-    server parses each distinct expression once (both callers only read the tree: the validator
-    works on a deep copy) and walks it with each processor's map built once a walk and the class a
-    node type matches remembered: the same processors on the same nodes in the same order, moto's
-    own code doing every step (tests/integration/test_bench_sweep_server.py compares the answers)."""
+    server parses each distinct update expression once (both callers only read the tree: the
+    validator works on a deep copy) and walks it with each processor's map built once a walk and the
+    class a node type matches remembered: the same processors on the same nodes in the same order.
+    A condition or filter expression's tokens (which depend on its text only) are also read once per
+    text, each parse getting fresh token nodes. moto's own code does every step
+    (tests/integration/test_bench_sweep_server.py compares the answers with unchanged moto's)."""
+    from collections import deque
     from functools import lru_cache
 
+    from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
     parse = lru_cache(maxsize=1024)(UpdateExpressionParser.make.__func__)
     UpdateExpressionParser.make = classmethod(lambda cls, expression: parse(cls, expression))
+
+    lex = ConditionExpressionParser._lex_condition_expression
+
+    @lru_cache(maxsize=1024)
+    def tokens(expression: str) -> tuple:
+        parser = ConditionExpressionParser(expression, {}, {})
+        return tuple(tuple(node) for node in lex(parser))
+
+    def lex_condition_expression(self):
+        return deque(self.Node(nonterminal, kind, text, value, list(children))
+                     for nonterminal, kind, text, value, children in tokens(self.condition_expression))
+
+    ConditionExpressionParser._lex_condition_expression = lex_condition_expression
 
     is_node: dict[type, bool] = {}
     matched: dict[tuple[type, type], type | None] = {}  # (processor, node type) -> the map's first class it is
@@ -362,10 +379,18 @@ def _route_once() -> None:
     """moto's dispatcher works out which service a request is for on every request (it walks its
     list of modules and the file system, and reads the body); AWS's endpoint is the service. The
     bench's server remembers the answer per service and region of the request's signature."""
+    from functools import lru_cache
+
+    import moto.core.responses
+    from moto.core.utils import method_names_from_class
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     original = DomainDispatcherApplication.get_application
     known: dict[str, object] = {}
+    # The same for the handler's method names, which moto lists with ``inspect.getmembers`` on every
+    # request to see whether the action is one of them.
+    moto.core.responses.method_names_from_class = lru_cache(maxsize=None)(
+        lambda clazz: frozenset(method_names_from_class(clazz)))
 
     def get_application(self, environ):
         auth = environ.get("HTTP_AUTHORIZATION", "")
@@ -432,7 +457,7 @@ def serve_moto(port: int) -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     _index_moto()
     _fast_dynamodb_answers()
-    _fast_update_expressions()
+    _fast_expressions()
     _item_backups()
     _route_once()
     server = make_server("127.0.0.1", port, DomainDispatcherApplication(create_backend_app), threaded=True,

@@ -243,3 +243,50 @@ def test_updates_answer_as_moto_does(server, plain_moto, expression, names, succ
         outcomes.append(outcome)
     assert outcomes[0] == outcomes[1]
     assert (outcomes[0][0][0] == "ok") == succeeds, outcomes[0]
+
+
+# Condition expressions (a filter's are read by the same parser), and some moto refuses.
+_CONDITIONS = [
+    ("attribute_exists(n) AND (attribute_not_exists(lease) OR lease < :s)", True),
+    ("n BETWEEN :one AND :nine", True),
+    ("size(l) >= :one AND begins_with(gone, :g)", True),
+    ("NOT contains(old_tags, :s) AND n IN (:one, :five)", True),
+    ("#m.deep = :one OR n <> :one", True),
+    ("n < :one", False),  # the condition fails
+    ("n = = :one", False),
+    ("n $ :one", False),
+    ("(n = :one", False),
+    ("counter = :one", False),  # a reserved word
+]
+
+
+@pytest.mark.parametrize("condition, holds", _CONDITIONS)
+def test_conditions_answer_as_moto_does(server, plain_moto, condition, holds):
+    """The bench's server reads a condition's tokens once per text: each parse, and so each update's
+    outcome or error, is moto's own, the first time and from the cache."""
+    import botocore.exceptions
+
+    values = {":one": {"N": "1"}, ":five": {"N": "5"}, ":nine": {"N": "9"}, ":s": {"S": "x"}, ":g": {"S": "g"}}
+    outcomes = []
+    for client in (_client(server.port), _client(plain_moto)):
+        name = f"conditions-{uuid.uuid4().hex[:6]}"
+        client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        client.put_item(TableName=name, Item={"id": _s("k"), "n": {"N": "5"}, "l": {"L": [{"S": "first"}]},
+                                              "gone": _s("g"), "old_tags": {"SS": ["z", "w"]}})
+        used = {key: value for key, value in values.items() if re.search(re.escape(key) + r"\b", condition)}
+        outcome = []
+        for _ in range(2):
+            try:
+                answer = client.update_item(
+                    TableName=name, Key={"id": _s("k")}, UpdateExpression="SET seen = :true",
+                    ConditionExpression=condition, ExpressionAttributeValues={**used, ":true": {"BOOL": True}},
+                    **({"ExpressionAttributeNames": {"#m": "m"}} if "#m" in condition else {}),
+                    ReturnValues="ALL_NEW")
+                outcome.append(("ok", answer["Attributes"]))
+            except botocore.exceptions.ClientError as error:
+                outcome.append((error.response["Error"]["Code"], error.response["Error"]["Message"]))
+        outcomes.append(outcome)
+    assert outcomes[0] == outcomes[1]
+    assert (outcomes[0][0][0] == "ok") == holds, outcomes[0]
