@@ -101,6 +101,7 @@ def _index_moto() -> None:
     from bisect import bisect_left
 
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
     lock = threading.RLock()
@@ -166,8 +167,6 @@ def _index_moto() -> None:
         try:
             return original["update"](self, table_name, key, *args, **kwargs)
         finally:
-            from moto.dynamodb.models.dynamo_type import DynamoType
-
             hash_key = DynamoType(key[table.hash_key_attr])
             range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
             place(table, (hash_key, range_key))
@@ -178,17 +177,19 @@ def _index_moto() -> None:
             return iter(override[1])
         return original["all"](self)
 
-    def read(table, name: str, value: str, call: dict) -> list | None:
-        """The partition's current items that moto's loop would look at, in its order; None when
-        the start cannot be placed without moto's comparisons (then all of them)."""
+    def read(table, name: str, value: str, call: dict) -> list:
+        """The partition's current items that moto's loop would look at, in its order (all of them
+        when the query's start or conditions need moto's own comparisons)."""
         entries = partitions.get((id(table), name), {}).get(value, [])
         where = places.get((id(table), name), {})
         order = orders_of(table)[name][1]
         forward = call.get("scan_index_forward", True) is not False
-        whole = bool(call.get("range_comparison") or call.get("filter_kwargs") or call.get("range_key_conditions"))
+        start = call.get("exclusive_start_key")
+        placed = not start or all(isinstance(start.get(a), dict) and "S" in start[a] for a in order)
+        whole = not placed or bool(call.get("range_comparison") or call.get("filter_kwargs")
+                                   or call.get("range_key_conditions"))
         limit = None if whole else call.get("limit")
-        start = None if whole else call.get("exclusive_start_key")
-        if start and all(isinstance(start.get(a), dict) and "S" in start[a] for a in order):
+        if start and not whole:
             mark = tuple(start[a]["S"] for a in order)
             at = bisect_left(entries, (mark,))  # the first entry at or after the start (sort keys are unique)
             if forward:
