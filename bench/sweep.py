@@ -273,15 +273,21 @@ def _fast_expressions() -> None:
     server parses each distinct update expression once (both callers only read the tree: the
     validator works on a deep copy) and walks it with each processor's map built once a walk and the
     class a node type matches remembered: the same processors on the same nodes in the same order.
-    A condition or filter expression's tokens (which depend on its text only) are also read once per
-    text, each parse getting fresh token nodes. moto's own code does every step
+    The validator's copy of the tree and its count of clauses cost less (see below), and a condition
+    or filter expression's tokens (which depend on its text only) are read once per text, each parse
+    getting fresh token nodes. moto's own code does every step
     (tests/integration/test_bench_sweep_server.py compares the answers with unchanged moto's)."""
     from collections import deque
     from functools import lru_cache
 
+    import copy
+    import pickle
+
     from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+    from moto.dynamodb.parsing.validators import ActionCountValidator
 
     parse = lru_cache(maxsize=1024)(UpdateExpressionParser.make.__func__)
     UpdateExpressionParser.make = classmethod(lambda cls, expression: parse(cls, expression))
@@ -329,6 +335,45 @@ def _fast_expressions() -> None:
         return visit(root)
 
     DepthFirstTraverser.traverse = traverse
+
+    # The validator's first walk counts each kind of clause below every node of the tree (moto's
+    # ``find_clauses`` again from each node: quadratic). That walk changes nothing, so within it a
+    # node's clauses are remembered; the counts, and so the first error, are the same.
+    counted = threading.local()
+    find_clauses = Node.find_clauses
+
+    def remembered_clauses(self, clause_types):
+        memo = getattr(counted, "memo", None)
+        if memo is None:
+            return find_clauses(self, clause_types)
+        key = (id(self), tuple(clause_types))
+        if key not in memo:
+            memo[key] = find_clauses(self, clause_types)
+        return memo[key]
+
+    def count_actions(self, root):
+        counted.memo = {}
+        try:
+            return traverse(self, root)
+        finally:
+            counted.memo = None
+
+    Node.find_clauses = remembered_clauses
+    ActionCountValidator.traverse = count_actions
+
+    # The validator works on a deep copy of the parsed (now shared) tree; copying a pickled copy of
+    # it is the same copy at a fraction of ``copy.deepcopy``'s cost.
+    pickled: dict[int, tuple] = {}  # id(tree) -> (tree, its pickle): the tree is kept, so its id is too
+
+    def copy_tree(value, memo=None):
+        if memo is None and isinstance(value, Node):
+            found = pickled.get(id(value))
+            if found is None or found[0] is not value:
+                found = pickled[id(value)] = (value, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+            return pickle.loads(found[1])
+        return copy.deepcopy(value, memo)
+
+    validators.deepcopy = copy_tree
 
 
 def _item_backups() -> None:
