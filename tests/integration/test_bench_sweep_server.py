@@ -1,6 +1,6 @@
 """The capacity benchmark's moto server (bench/sweep.py ``serve-moto``): what it changes in the
-stand-in (connections kept open, a transaction's backup of only its own items) must not change
-moto's answers."""
+stand-in (connections kept open, a transaction's backup of only its own items, index partitions
+read from the query's start, expressions parsed once) must not change moto's answers."""
 from __future__ import annotations
 
 import http.client
@@ -22,17 +22,25 @@ def server():
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def dynamodb(server):
+def _client(port: int):
     import boto3
     from botocore.config import Config
 
-    client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{server.port}", region_name=REGION,
-                          aws_access_key_id="testing", aws_secret_access_key="testing",
-                          config=Config(read_timeout=10, retries={"max_attempts": 1}))
-    client.create_table(TableName="things", BillingMode="PAY_PER_REQUEST",
+    return boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name=REGION,
+                        aws_access_key_id="testing", aws_secret_access_key="testing",
+                        config=Config(read_timeout=10, retries={"max_attempts": 1}))
+
+
+def _keyed_table(client, name: str) -> None:
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+
+
+@pytest.fixture(scope="module")
+def dynamodb(server):
+    client = _client(server.port)
+    _keyed_table(client, "things")
     return client
 
 
@@ -88,26 +96,15 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was_and_a_successful_on
 @pytest.fixture(scope="module")
 def plain_moto():
     """moto's own server, unchanged, in this process: the answers the bench's server must give."""
-    import socket
-
     from moto.server import ThreadedMotoServer
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    from bench.sweep import _free_port
+
+    port = _free_port()
     running = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     running.start()
     yield port
     running.stop()
-
-
-def _client(port: int):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name=REGION,
-                        aws_access_key_id="testing", aws_secret_access_key="testing",
-                        config=Config(read_timeout=10, retries={"max_attempts": 1}))
 
 
 def _s(value: str) -> dict:
@@ -213,34 +210,43 @@ _UPDATES = [
 ]
 
 
-@pytest.mark.parametrize("expression, names, succeeds", _UPDATES)
-def test_updates_answer_as_moto_does(server, plain_moto, expression, names, succeeds):
-    """The bench's server parses each update expression once and walks it faster: the item and the
-    error are moto's own."""
+def _updated_twice_on_each(ports: tuple[int, int], item: dict, values: dict, **update) -> list:
+    """On each server: a table holding ``item``, updated twice with ``update`` and those of
+    ``values`` its expressions use; the outcomes (the item, or the error's code and message) per server."""
     import botocore.exceptions
 
-    values = {":one": {"N": "1"}, ":s": {"S": "x"}, ":empty": {"L": []}, ":list": {"L": [{"S": "y"}]},
-              ":set": {"SS": ["a", "b"]}, ":old": {"SS": ["z"]}, ":empty_s": {"S": ""}}
+    expressions = " ".join(update.get(k, "") for k in ("UpdateExpression", "ConditionExpression"))
+    used = {key: value for key, value in values.items() if re.search(re.escape(key) + r"\b", expressions)}
+    if used:
+        update["ExpressionAttributeValues"] = used
     outcomes = []
-    for client in (_client(server.port), _client(plain_moto)):
-        name = f"updated-{uuid.uuid4().hex[:6]}"
-        client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
-        client.put_item(TableName=name, Item={"id": _s("k"), "n": {"N": "5"}, "l": {"L": [{"S": "first"}]},
-                                              "m": {"M": {}}, "gone": _s("g"), "old_tags": {"SS": ["z", "w"]}})
-        used = {key: value for key, value in values.items() if re.search(re.escape(key) + r"\b", expression)}
+    for port in ports:
+        client, name = _client(port), f"updated-{uuid.uuid4().hex[:6]}"
+        _keyed_table(client, name)
+        client.put_item(TableName=name, Item=item)
         outcome = []
-        for _ in range(2):  # the second time from the bench server's parsed-expression cache
+        for _ in range(2):  # the second time from the bench server's caches
             try:
-                answer = client.update_item(TableName=name, Key={"id": _s("k")}, UpdateExpression=expression,
-                                            **({"ExpressionAttributeNames": names} if names else {}),
-                                            **({"ExpressionAttributeValues": used} if used else {}),
-                                            ReturnValues="ALL_NEW")
+                answer = client.update_item(TableName=name, Key={"id": _s("k")}, ReturnValues="ALL_NEW", **update)
                 outcome.append(("ok", answer["Attributes"]))
             except botocore.exceptions.ClientError as error:
                 outcome.append((error.response["Error"]["Code"], error.response["Error"]["Message"]))
         outcomes.append(outcome)
+    return outcomes
+
+
+_ITEM = {"id": _s("k"), "n": {"N": "5"}, "l": {"L": [{"S": "first"}]}, "gone": _s("g"), "old_tags": {"SS": ["z", "w"]}}
+
+
+@pytest.mark.parametrize("expression, names, succeeds", _UPDATES)
+def test_updates_answer_as_moto_does(server, plain_moto, expression, names, succeeds):
+    """The bench's server parses each update expression once and walks it faster: the item and the
+    error are moto's own."""
+    values = {":one": {"N": "1"}, ":s": {"S": "x"}, ":empty": {"L": []}, ":list": {"L": [{"S": "y"}]},
+              ":set": {"SS": ["a", "b"]}, ":old": {"SS": ["z"]}, ":empty_s": {"S": ""}}
+    outcomes = _updated_twice_on_each((server.port, plain_moto), {**_ITEM, "m": {"M": {}}}, values,
+                                      UpdateExpression=expression,
+                                      **({"ExpressionAttributeNames": names} if names else {}))
     assert outcomes[0] == outcomes[1]
     assert (outcomes[0][0][0] == "ok") == succeeds, outcomes[0]
 
@@ -264,29 +270,10 @@ _CONDITIONS = [
 def test_conditions_answer_as_moto_does(server, plain_moto, condition, holds):
     """The bench's server reads a condition's tokens once per text: each parse, and so each update's
     outcome or error, is moto's own, the first time and from the cache."""
-    import botocore.exceptions
-
-    values = {":one": {"N": "1"}, ":five": {"N": "5"}, ":nine": {"N": "9"}, ":s": {"S": "x"}, ":g": {"S": "g"}}
-    outcomes = []
-    for client in (_client(server.port), _client(plain_moto)):
-        name = f"conditions-{uuid.uuid4().hex[:6]}"
-        client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
-        client.put_item(TableName=name, Item={"id": _s("k"), "n": {"N": "5"}, "l": {"L": [{"S": "first"}]},
-                                              "gone": _s("g"), "old_tags": {"SS": ["z", "w"]}})
-        used = {key: value for key, value in values.items() if re.search(re.escape(key) + r"\b", condition)}
-        outcome = []
-        for _ in range(2):
-            try:
-                answer = client.update_item(
-                    TableName=name, Key={"id": _s("k")}, UpdateExpression="SET seen = :true",
-                    ConditionExpression=condition, ExpressionAttributeValues={**used, ":true": {"BOOL": True}},
-                    **({"ExpressionAttributeNames": {"#m": "m"}} if "#m" in condition else {}),
-                    ReturnValues="ALL_NEW")
-                outcome.append(("ok", answer["Attributes"]))
-            except botocore.exceptions.ClientError as error:
-                outcome.append((error.response["Error"]["Code"], error.response["Error"]["Message"]))
-        outcomes.append(outcome)
+    values = {":one": {"N": "1"}, ":five": {"N": "5"}, ":nine": {"N": "9"}, ":s": {"S": "x"}, ":g": {"S": "g"},
+              ":true": {"BOOL": True}}
+    outcomes = _updated_twice_on_each((server.port, plain_moto), _ITEM, values,
+                                      UpdateExpression="SET seen = :true", ConditionExpression=condition,
+                                      **({"ExpressionAttributeNames": {"#m": "m"}} if "#m" in condition else {}))
     assert outcomes[0] == outcomes[1]
     assert (outcomes[0][0][0] == "ok") == holds, outcomes[0]
