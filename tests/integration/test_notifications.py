@@ -554,12 +554,17 @@ def test_the_sweep_reads_the_sparse_index_per_shard_and_never_scans(sweep_env):
     for customer in customers:
         folder.change_status(item(customer), "received")
     next_hour(sweep_env)
+    # A shard's page of two or more is claimed in one transaction and read in one batch
+    # (sweep.claim_page); a customer alone in a shard is claimed with one UpdateItem.
+    per_shard = Counter(pending(customer).notify_shard for customer in customers)
+    shared = sum(1 for n in per_shard.values() if n > 1)
     with count_dynamodb_calls() as calls:
         sweep()
     operations = Counter(op for op, _ in calls.calls)
     assert "Scan" not in operations
     assert operations["Query"] == 16 + 5  # every shard once, one owner-updated Query per customer
-    assert operations["UpdateItem"] == 2 * 5  # claim + finish per customer
+    assert operations["UpdateItem"] == 5 + sum(1 for n in per_shard.values() if n == 1)  # finish each; lone claims
+    assert operations["TransactWriteItems"] == shared and operations["BatchGetItem"] == shared
 
 
 def queued_bodies(*, delete: bool = True) -> list[str]:
